@@ -9,4 +9,9 @@ if (!existsSync(built)) {
   process.exit(1);
 }
 const { main } = await import(built);
-await main(process.argv.slice(2));
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

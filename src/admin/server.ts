@@ -1,0 +1,72 @@
+// The admin server (default 127.0.0.1:9901): /healthz, /readyz (200 once every listener is serving),
+// /metrics (Prometheus), /api/status (resources, conditions and problems as JSON).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gateway } from '../gateway.ts';
+import { statusReport } from '../controlplane/status-report.ts';
+
+export class AdminServer {
+  readonly #gateway: Gateway;
+  readonly #server: Server;
+
+  constructor(gateway: Gateway) {
+    this.#gateway = gateway;
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`admin error: ${(err as Error).message}\n`);
+      });
+    });
+  }
+
+  get port(): number | undefined {
+    return (this.#server.address() as AddressInfo | null)?.port;
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'EADDRINUSE' ? `admin port ${port} is already in use (choose another with --admin-port)` : `admin server: ${err.message}`)),
+      );
+      this.#server.listen(port, host, () => resolve());
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/healthz':
+        return text(res, 200, 'ok\n');
+      case '/readyz':
+        return this.#gateway.ready ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n');
+      case '/metrics': {
+        const body = await this.#gateway.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': this.#gateway.metrics.registry.contentType });
+        res.end(body);
+        return;
+      }
+      case '/api/status':
+        return json(res, 200, statusReport(this.#gateway));
+      default:
+        return text(res, 404, 'not found: try /healthz, /readyz, /metrics or /api/status\n');
+    }
+  }
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body, null, 2));
+}

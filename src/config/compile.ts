@@ -1,0 +1,707 @@
+// compile(): validated resources + the (emulated) cluster → one immutable runtime snapshot, with a
+// status condition for every resource and a problem for everything Sluice cannot honour.
+//
+// Reference resolution follows the upstream rules: parentRefs attach routes to Gateway listeners
+// (sectionName, port, allowedRoutes, hostname intersection); backendRefs resolve to Services,
+// Envoy Gateway Backends, AIServiceBackends or InferencePools (cross-namespace only with a
+// ReferenceGrant); InferencePools select ready pods by label on their targetPorts and name an
+// endpoint picker; InferenceObjectives give requests a priority.
+import { parse as parseYaml } from 'yaml';
+import type { RunningPod } from '../cluster/emulator.ts';
+import { parseServiceHostname, selectPods, targetPortOf } from '../cluster/plan.ts';
+import type { PlannedPod, ServiceView } from '../cluster/plan.ts';
+import { condition, ok } from '../controlplane/conditions.ts';
+import type { Condition } from '../controlplane/conditions.ts';
+import type { EndpointRegistry, EndpointState } from '../picker/endpoint.ts';
+import { intersectHostnames } from '../routing/hostnames.ts';
+import { RouteTable, regexError } from '../routing/route-table.ts';
+import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
+import { parseDuration } from './duration.ts';
+import type { Problem } from './problems.ts';
+import { lookupKind } from './schemas/index.ts';
+import type {
+  BackendTarget,
+  CompiledRule,
+  ListenerRuntime,
+  ModelEntry,
+  PoolRuntime,
+  PortBinding,
+  ResourceStatus,
+  RuntimeSnapshot,
+  UpstreamTarget,
+  WeightedBackend,
+} from './snapshot.ts';
+import type { Resource } from './validate.ts';
+import { resourceLabel } from './validate.ts';
+import type {
+  AIGatewayRouteView,
+  AIServiceBackendView,
+  BackendRefView,
+  BackendView,
+  ConfigMapView,
+  GatewayClassView,
+  GatewayView,
+  HTTPRouteView,
+  InferenceObjectiveView,
+  InferencePoolView,
+  ParentRefView,
+  ReferenceGrantView,
+} from './views.ts';
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const INFERENCE_GROUP = 'inference.networking.k8s.io';
+export const INFERENCE_X_GROUP = 'inference.networking.x-k8s.io';
+export const AIGW_GROUP = 'aigateway.envoyproxy.io';
+export const EG_GROUP = 'gateway.envoyproxy.io';
+/** The header AIGatewayRoutes match on; the body's `model` is copied into it before matching. */
+export const MODEL_HEADER = 'x-ai-eg-model';
+/** Envoy AI Gateway's default `timeouts.request` for AI routes. */
+export const AI_ROUTE_DEFAULT_TIMEOUT_MS = 60_000;
+
+export interface CompileInput {
+  readonly resources: readonly Resource[];
+  /** Pods of the emulated cluster (actualPort undefined when not running, e.g. for `validate`). */
+  readonly pods: readonly (RunningPod | PlannedPod)[];
+  readonly endpoints: EndpointRegistry;
+  readonly generation: number;
+  /** `--port`: overrides the port of the single HTTP listener. */
+  readonly portOverride?: number | undefined;
+}
+
+type Pod = RunningPod | PlannedPod;
+
+interface Index {
+  byKind: Map<string, Map<string, Resource>>;
+}
+
+function buildIndex(resources: readonly Resource[]): Index {
+  const byKind = new Map<string, Map<string, Resource>>();
+  for (const r of resources) {
+    let m = byKind.get(r.kind);
+    if (!m) byKind.set(r.kind, (m = new Map()));
+    m.set(`${r.namespace}/${r.name}`, r);
+  }
+  return { byKind };
+}
+
+function get<T>(index: Index, kind: string, namespace: string, name: string): Resource<T> | undefined {
+  return index.byKind.get(kind)?.get(`${namespace}/${name}`) as Resource<T> | undefined;
+}
+
+function all<T>(index: Index, kind: string): Resource<T>[] {
+  return [...(index.byKind.get(kind)?.values() ?? [])] as Resource<T>[];
+}
+
+interface CompiledListener {
+  readonly gateway: Resource<GatewayView>;
+  readonly spec: GatewayView['spec']['listeners'][number];
+  readonly index: number;
+  readonly port: number;
+  readonly accepted: boolean;
+  readonly entries: RouteEntry<CompiledRule>[];
+  readonly models: ModelEntry[];
+  hasAIRoutes: boolean;
+  attachedRoutes: number;
+}
+
+export function compile(input: CompileInput): RuntimeSnapshot {
+  const index = buildIndex(input.resources);
+  const problems: Problem[] = [];
+  const statuses: ResourceStatus[] = [];
+  const endpointKeys = new Set<string>();
+  const origins = new Set<string>();
+  const ctx: Ctx = { index, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map() };
+
+  // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
+  for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {
+    const conditions: Condition[] = [];
+    const p = gc.object.spec.parametersRef;
+    if (p) {
+      problems.push({
+        severity: 'warning',
+        location: gc.source.locationOf(['spec', 'parametersRef']),
+        resource: resourceLabel('GatewayClass', '', gc.name),
+        field: 'spec.parametersRef',
+        message: `${p.kind} ${p.namespace ? p.namespace + '/' : ''}${p.name} (${p.group}) configures the Envoy proxy deployment; Sluice has no use for it and ignores it`,
+      });
+      conditions.push(ok('Accepted', `parametersRef to ${p.kind} ${p.name} is ignored: it configures Envoy infrastructure that Sluice replaces`));
+    } else {
+      conditions.push(ok('Accepted'));
+    }
+    statuses.push({ kind: 'GatewayClass', namespace: '', name: gc.name, conditions });
+  }
+
+  // Pools first: routes reference them.
+  for (const pool of [...all<InferencePoolView>(index, 'InferencePool')]) compilePool(ctx, pool, statuses);
+
+  // Gateways and listeners.
+  const listeners = compileGateways(ctx, input, statuses);
+
+  // Routes attach to listeners.
+  const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute')].sort((a, b) => a.order - b.order);
+  for (const route of routes) compileRoute(ctx, route, listeners, statuses);
+
+  // Listener status (needs attachedRoutes) and bindings.
+  const bindings = new Map<number, PortBinding>();
+  const gatewayListenerConditions = new Map<string, { name: string; conditions: Condition[] }[]>();
+  for (const l of listeners) {
+    const key = `${l.gateway.namespace}/${l.gateway.name}`;
+    let subs = gatewayListenerConditions.get(key);
+    if (!subs) gatewayListenerConditions.set(key, (subs = []));
+    if (!l.accepted) continue;
+    subs.push({ name: l.spec.name, conditions: [ok('Accepted'), ok('ResolvedRefs'), ok('Programmed', `serving on port ${l.port}; ${l.attachedRoutes} route(s) attached`)] });
+    const runtime: ListenerRuntime = {
+      gateway: key,
+      name: l.spec.name,
+      port: l.port,
+      protocol: 'HTTP',
+      hostname: l.spec.hostname,
+      table: new RouteTable(l.entries),
+      models: l.models,
+      hasAIRoutes: l.hasAIRoutes,
+    };
+    const b = bindings.get(l.port);
+    bindings.set(l.port, { port: l.port, listeners: [...(b?.listeners ?? []), runtime] });
+  }
+  for (const s of statuses) {
+    if (s.kind !== 'Gateway') continue;
+    const subs = gatewayListenerConditions.get(`${s.namespace}/${s.name}`) ?? [];
+    (s as { sub?: unknown }).sub = [...(s.sub ?? []), ...subs].filter((v, i, arr) => arr.findIndex((x) => x.name === v.name) === i);
+  }
+
+  // InferenceObjectives.
+  for (const o of all<InferenceObjectiveView>(index, 'InferenceObjective')) {
+    const poolName = o.object.spec.poolRef.name;
+    const pool = ctx.pools.get(`${o.namespace}/${poolName}`);
+    statuses.push({
+      kind: 'InferenceObjective',
+      namespace: o.namespace,
+      name: o.name,
+      conditions: pool
+        ? [ok('Accepted', `priority ${o.object.spec.priority ?? 0} for requests to pool ${poolName} with header x-gateway-inference-objective: ${o.name}`)]
+        : [condition('Accepted', 'False', 'Pending', `InferencePool ${o.namespace}/${poolName} not found`)],
+    });
+    if (!pool) {
+      problems.push({ severity: 'warning', location: o.source.locationOf(['spec', 'poolRef', 'name']), resource: resourceLabel('InferenceObjective', o.namespace, o.name), field: 'spec.poolRef.name', message: `InferencePool ${o.namespace}/${poolName} not found` });
+    }
+  }
+
+  return { generation: input.generation, bindings, pools: ctx.pools, statuses, problems, endpointKeys, origins };
+}
+
+interface Ctx {
+  readonly index: Index;
+  readonly pods: readonly Pod[];
+  readonly endpoints: EndpointRegistry;
+  readonly problems: Problem[];
+  readonly endpointKeys: Set<string>;
+  readonly origins: Set<string>;
+  readonly pools: Map<string, PoolRuntime>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateways
+
+function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus[]): CompiledListener[] {
+  const out: CompiledListener[] = [];
+  const gateways = all<GatewayView>(ctx.index, 'Gateway').sort((a, b) => a.order - b.order);
+  const httpListeners = gateways.flatMap((g) => g.object.spec.listeners.filter((l) => l.protocol === 'HTTP').map((l) => ({ g, l })));
+  if (input.portOverride !== undefined && httpListeners.length > 1) {
+    ctx.problems.push({
+      severity: 'error',
+      message: `--port ${input.portOverride} can only override the port of a single HTTP listener, but there are ${httpListeners.length} (${httpListeners.map(({ g, l }) => `${g.namespace}/${g.name}/${l.name}`).join(', ')}); set the ports in the Gateway instead`,
+    });
+  }
+  const seen = new Map<string, string>();
+  for (const g of gateways) {
+    const label = resourceLabel('Gateway', g.namespace, g.name);
+    const className = g.object.spec.gatewayClassName;
+    const gcExists = get(ctx.index, 'GatewayClass', '', className) !== undefined;
+    const listenerStatus: { name: string; conditions: Condition[] }[] = [];
+    let acceptedCount = 0;
+    g.object.spec.listeners.forEach((l, i) => {
+      const field = `spec.listeners[${i}]`;
+      if (l.protocol !== 'HTTP') {
+        const msg = `protocol ${l.protocol} is not served yet (HTTPS and TLS listeners arrive with TLS termination); only HTTP listeners are served`;
+        ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'protocol']), resource: label, field: `${field}.protocol`, message: msg });
+        listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
+        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+        return;
+      }
+      const port = input.portOverride !== undefined && httpListeners.length === 1 ? input.portOverride : l.port;
+      const key = `${port}|${(l.hostname ?? '').toLowerCase()}`;
+      const previous = seen.get(key);
+      if (previous) {
+        const msg = `listener conflicts with ${previous}: same port ${port} and hostname "${l.hostname ?? ''}"`;
+        ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i]), resource: label, field, message: msg });
+        listenerStatus.push({ name: l.name, conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+        return;
+      }
+      seen.set(key, `${g.namespace}/${g.name}/${l.name}`);
+      acceptedCount++;
+      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+    });
+    const conditions: Condition[] = [];
+    const classNote = gcExists ? '' : ` (GatewayClass ${className} is not in the loaded files; standalone Sluice serves the Gateway anyway)`;
+    if (acceptedCount === g.object.spec.listeners.length) conditions.push(ok('Accepted', classNote.trim()), ok('Programmed'));
+    else if (acceptedCount > 0) conditions.push(condition('Accepted', 'True', 'ListenersNotValid', `some listeners are not valid${classNote}`), ok('Programmed'));
+    else conditions.push(condition('Accepted', 'False', 'ListenersNotValid', `no listener can be served${classNote}`), condition('Programmed', 'False', 'Invalid', 'no listener can be served'));
+    statuses.push({ kind: 'Gateway', namespace: g.namespace, name: g.name, conditions, sub: listenerStatus });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteView>, listeners: CompiledListener[], statuses: ResourceStatus[]): void {
+  const isAI = route.kind === 'AIGatewayRoute';
+  const label = resourceLabel(route.kind, route.namespace, route.name);
+  const spec = route.object.spec ?? {};
+  const parentRefs: ParentRefView[] = spec.parentRefs ?? [];
+  const parents: { name: string; conditions: Condition[] }[] = [];
+  const routeHostnames = spec.hostnames ?? [];
+
+  // Rules → compiled rules (shared by every listener the route attaches to).
+  const notes: string[] = [];
+  let resolvedAll = true;
+  const refReasons: string[] = [];
+  const compiledRules: { rule: CompiledRule; matches: MatchSpec[]; models: string[]; ownedBy: string | undefined }[] = [];
+  let droppedRules = 0;
+  (spec.rules ?? [{}]).forEach((rawRule, ruleIndex) => {
+    const rule = rawRule as NonNullable<HTTPRouteView['spec']>['rules'] extends (infer R)[] | undefined ? R & { modelsOwnedBy?: string } : never;
+    const fieldBase = ['spec', 'rules', ruleIndex];
+    const matches: MatchSpec[] = [];
+    const models: string[] = [];
+    let invalid: string | undefined;
+    const rawMatches = (rule.matches ?? []) as NonNullable<typeof rule.matches>;
+    for (const [mi, m] of (rawMatches.length > 0 ? rawMatches : [{}]).entries()) {
+      const pathType = m.path?.type ?? 'PathPrefix';
+      const pathValue = m.path?.value ?? '/';
+      const headers = (m.headers ?? []).map((h) => ({ type: h.type ?? 'Exact', name: h.name.toLowerCase(), value: h.value }));
+      const queryParams = (m.queryParams ?? []).map((q) => ({ type: q.type ?? 'Exact', name: q.name, value: q.value }));
+      for (const [kind, list] of [['headers', headers], ['queryParams', queryParams]] as const) {
+        for (const [hi, h] of list.entries()) {
+          if (h.type !== 'RegularExpression') continue;
+          const err = regexError(h.value);
+          if (err) invalid = `${[...fieldBase, 'matches', mi, kind, hi, 'value'].join('.')}: invalid regular expression: ${err}`;
+        }
+      }
+      if (pathType === 'RegularExpression') {
+        const err = regexError(pathValue);
+        if (err) invalid = `spec.rules[${ruleIndex}].matches[${mi}].path.value: invalid regular expression: ${err}`;
+      }
+      matches.push({ path: { type: pathType, value: pathValue }, headers, queryParams, method: m.method });
+      for (const h of headers) if (h.name === MODEL_HEADER && h.type === 'Exact') models.push(h.value);
+    }
+    if (invalid) {
+      droppedRules++;
+      ctx.problems.push({ severity: 'error', location: route.source.locationOf(fieldBase), resource: label, field: `spec.rules[${ruleIndex}]`, message: `rule dropped: ${invalid}` });
+      notes.push(`Dropped Rule ${ruleIndex}: ${invalid}`);
+      return;
+    }
+    const filters = rule.filters ?? [];
+    const backends: WeightedBackend[] = [];
+    for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
+      const target = resolveBackendRef(ctx, route, ref, isAI, ['spec', 'rules', ruleIndex, 'backendRefs', bi]);
+      if (target.kind === 'invalid') {
+        resolvedAll = false;
+        refReasons.push(target.reason + ': ' + target.message);
+      } else if (target.note) {
+        notes.push(target.note);
+      }
+      backends.push({ weight: ref.weight ?? 1, target: target.kind === 'invalid' ? target : target.backend, modelNameOverride: ref.modelNameOverride });
+    }
+    if (filters.length > 0) {
+      const types = filters.map((f) => f.type).join(', ');
+      ctx.problems.push({
+        severity: 'warning',
+        location: route.source.locationOf([...fieldBase, 'filters']),
+        resource: label,
+        field: `spec.rules[${ruleIndex}].filters`,
+        message: `filters (${types}) are not implemented yet; requests matching this rule get 500 rather than being served without them`,
+      });
+      backends.length = 0;
+      backends.push({ weight: 1, target: { kind: 'invalid', id: `rule ${ruleIndex}`, reason: 'UnsupportedValue', message: `filter ${types} is not supported by this Sluice version` } });
+    }
+    const timeoutText = rule.timeouts?.request;
+    let requestTimeoutMs = isAI ? AI_ROUTE_DEFAULT_TIMEOUT_MS : 0;
+    if (timeoutText !== undefined) requestTimeoutMs = parseDuration(timeoutText) ?? requestTimeoutMs;
+    const totalWeight = backends.reduce((s, b) => s + b.weight, 0);
+    compiledRules.push({
+      rule: {
+        id: `${label} rule ${rule.name ?? ruleIndex}`,
+        routeKind: isAI ? 'AIGatewayRoute' : 'HTTPRoute',
+        routeKey: `${route.namespace}/${route.name}`,
+        ruleIndex,
+        ruleName: rule.name,
+        backends,
+        totalWeight,
+        requestTimeoutMs,
+      },
+      matches,
+      models,
+      ownedBy: (rawRule as { modelsOwnedBy?: string }).modelsOwnedBy,
+    });
+  });
+
+  // Parent attachment.
+  let attached = 0;
+  for (const [pi, ref] of parentRefs.entries()) {
+    const parentName = `${ref.namespace ?? route.namespace}/${ref.name}`;
+    const group = ref.group ?? GATEWAY_GROUP;
+    const kind = ref.kind ?? 'Gateway';
+    if (group !== GATEWAY_GROUP || kind !== 'Gateway') {
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', `parentRef kind ${group}/${kind} is not supported; routes attach to Gateways`)] });
+      continue;
+    }
+    const candidates = listeners.filter((l) => `${l.gateway.namespace}/${l.gateway.name}` === parentName);
+    if (candidates.length === 0) {
+      const msg = `Gateway ${parentName} not found`;
+      ctx.problems.push({ severity: 'error', location: route.source.locationOf(['spec', 'parentRefs', pi, 'name']), resource: label, field: `spec.parentRefs[${pi}].name`, message: `${msg}; check the name and namespace of the parentRef` });
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg)] });
+      continue;
+    }
+    const selected = candidates.filter((l) => (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port));
+    if (selected.length === 0) {
+      const msg = `no listener of Gateway ${parentName} matches${ref.sectionName ? ` sectionName ${ref.sectionName}` : ''}${ref.port ? ` port ${ref.port}` : ''}`;
+      ctx.problems.push({ severity: 'error', location: route.source.locationOf(['spec', 'parentRefs', pi]), resource: label, field: `spec.parentRefs[${pi}]`, message: msg });
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg)] });
+      continue;
+    }
+    let reason: { reason: string; message: string } | undefined;
+    let attachedHere = 0;
+    for (const l of selected) {
+      const allowed = allowedByListener(l, route);
+      if (allowed) {
+        reason ??= { reason: 'NotAllowedByListeners', message: allowed };
+        continue;
+      }
+      const hostnames = intersectHostnames(l.spec.hostname, routeHostnames);
+      if (hostnames === undefined) {
+        reason ??= { reason: 'NoMatchingListenerHostname', message: `route hostnames ${routeHostnames.join(', ')} do not intersect listener ${l.spec.name} hostname ${l.spec.hostname}` };
+        continue;
+      }
+      if (!l.accepted) {
+        reason ??= { reason: 'NoMatchingParent', message: `listener ${l.spec.name} is not accepted` };
+        continue;
+      }
+      attachedHere++;
+      l.attachedRoutes++;
+      for (const c of compiledRules) {
+        l.entries.push({ hostnames, matches: c.matches, rule: c.rule, routeOrder: route.order, routeKey: c.rule.routeKey, ruleIndex: c.rule.ruleIndex });
+        if (isAI) {
+          l.hasAIRoutes = true;
+          for (const id of c.models) {
+            if (!l.models.some((m) => m.id === id)) l.models.push({ id, created: Math.floor(Date.now() / 1000), ownedBy: c.ownedBy ?? 'sluice', hostnames });
+          }
+        }
+      }
+    }
+    if (attachedHere > 0) {
+      attached++;
+      parents.push({ name: parentName, conditions: routeParentConditions(resolvedAll, refReasons, notes, droppedRules) });
+    } else {
+      const r = reason ?? { reason: 'NoMatchingParent', message: 'no listener accepted the route' };
+      ctx.problems.push({ severity: 'warning', location: route.source.locationOf(['spec', 'parentRefs', pi]), resource: label, field: `spec.parentRefs[${pi}]`, message: `${r.reason}: ${r.message}` });
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', r.reason, r.message), refsCondition(resolvedAll, refReasons, notes)] });
+    }
+  }
+  if (parentRefs.length === 0) {
+    ctx.problems.push({ severity: 'warning', location: route.source.locationOf(['spec']), resource: label, field: 'spec.parentRefs', message: 'the route has no parentRefs, so it is attached to no Gateway and serves nothing' });
+  }
+  const overall: Condition[] = parents.length === 0
+    ? [condition('Accepted', 'False', 'NoMatchingParent', 'no parentRefs')]
+    : attached > 0 ? routeParentConditions(resolvedAll, refReasons, notes, droppedRules) : parents[0]!.conditions;
+  statuses.push({ kind: route.kind, namespace: route.namespace, name: route.name, conditions: overall, sub: parents });
+}
+
+function routeParentConditions(resolvedAll: boolean, refReasons: string[], notes: string[], droppedRules: number): Condition[] {
+  const out: Condition[] = [ok('Accepted'), refsCondition(resolvedAll, refReasons, notes)];
+  if (droppedRules > 0) out.push(condition('PartiallyInvalid', 'True', 'UnsupportedValue', notes.filter((n) => n.startsWith('Dropped Rule')).join('; ')));
+  return out;
+}
+
+function refsCondition(resolvedAll: boolean, refReasons: string[], notes: string[]): Condition {
+  const info = notes.filter((n) => !n.startsWith('Dropped Rule')).join('; ');
+  if (resolvedAll) return ok('ResolvedRefs', info);
+  const first = refReasons[0] ?? '';
+  const reason = first.split(':')[0] ?? 'BackendNotFound';
+  return condition('ResolvedRefs', 'False', reason, refReasons.map((r) => r.slice(r.indexOf(':') + 2)).join('; '));
+}
+
+/** Why a listener refuses the route (allowedRoutes), or undefined when it is allowed. */
+function allowedByListener(l: CompiledListener, route: Resource): string | undefined {
+  const from = l.spec.allowedRoutes?.namespaces?.from ?? 'Same';
+  if (from === 'Same' && route.namespace !== l.gateway.namespace) return `listener ${l.spec.name} only allows routes from namespace ${l.gateway.namespace}`;
+  if (from === 'None') return `listener ${l.spec.name} allows no routes`;
+  if (from === 'Selector') return `listener ${l.spec.name} selects route namespaces by label, which standalone mode cannot evaluate (no Namespace objects); use from: All or Same`;
+  const kinds = l.spec.allowedRoutes?.kinds;
+  // An AIGatewayRoute is served as the HTTPRoute Envoy AI Gateway generates for it.
+  if (kinds && kinds.length > 0 && !kinds.some((k) => k.kind === 'HTTPRoute' || k.kind === route.kind)) return `listener ${l.spec.name} allows only ${kinds.map((k) => k.kind).join(', ')}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+type Resolved = { kind: 'ok'; backend: BackendTarget; note?: string | undefined } | { kind: 'invalid'; id: string; reason: string; message: string };
+
+function invalid(id: string, reason: string, message: string): Resolved {
+  return { kind: 'invalid', id, reason, message };
+}
+
+function resolveBackendRef(ctx: Ctx, route: Resource, ref: BackendRefView, isAI: boolean, path: (string | number)[]): Resolved {
+  const namespace = ref.namespace ?? route.namespace;
+  const label = resourceLabel(route.kind, route.namespace, route.name);
+  const report = (r: Resolved): Resolved => {
+    if (r.kind === 'invalid') ctx.problems.push({ severity: 'error', location: route.source.locationOf(path), resource: label, field: path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1).replace(/\.\[/g, '['), message: `${r.reason}: ${r.message}` });
+    return r;
+  };
+  const group = ref.group ?? (isAI ? AIGW_GROUP : '');
+  const kind = ref.kind ?? (isAI ? 'AIServiceBackend' : 'Service');
+  const id = `${kind} ${namespace}/${ref.name}`;
+  if (namespace !== route.namespace && !referenceGranted(ctx, route, group, kind, namespace, ref.name)) {
+    return report(invalid(id, 'RefNotPermitted', `${id} is in another namespace and no ReferenceGrant in ${namespace} allows it`));
+  }
+  if (kind === 'InferencePool' && (group === INFERENCE_GROUP || group === INFERENCE_X_GROUP)) {
+    const pool = ctx.pools.get(`${namespace}/${ref.name}`);
+    if (!pool) return report(invalid(id, 'BackendNotFound', `InferencePool ${namespace}/${ref.name} not found`));
+    return { kind: 'ok', backend: { kind: 'pool', id, pool } };
+  }
+  if (kind === 'AIServiceBackend' && group === AIGW_GROUP) {
+    const asb = get<AIServiceBackendView>(ctx.index, 'AIServiceBackend', namespace, ref.name);
+    if (asb) return report(resolveAIServiceBackend(ctx, asb));
+    // Seed 001 names a Backend directly where upstream's example declares an AIServiceBackend:
+    // use a Backend or Service of that name with the OpenAI schema, and say so.
+    for (const fallbackKind of ['Backend', 'Service'] as const) {
+      const r = get(ctx.index, fallbackKind, namespace, ref.name);
+      if (!r) continue;
+      const resolved = fallbackKind === 'Backend' ? resolveBackend(ctx, r as Resource<BackendView>, '/v1') : resolveService(ctx, r as Resource<ServiceView>, ref.port, '/v1');
+      if (resolved.kind === 'ok') resolved.note = `backendRef ${ref.name}: no AIServiceBackend of that name, so ${fallbackKind} ${namespace}/${ref.name} is used with the OpenAI schema`;
+      return report(resolved);
+    }
+    return report(invalid(id, 'BackendNotFound', `AIServiceBackend ${namespace}/${ref.name} not found (nor a Backend or Service of that name)`));
+  }
+  if (kind === 'Backend' && group === EG_GROUP) {
+    const b = get<BackendView>(ctx.index, 'Backend', namespace, ref.name);
+    if (!b) return report(invalid(id, 'BackendNotFound', `Backend ${namespace}/${ref.name} not found`));
+    return report(resolveBackend(ctx, b, '/v1'));
+  }
+  if (kind === 'Service' && group === '') {
+    const s = get<ServiceView>(ctx.index, 'Service', namespace, ref.name);
+    if (!s) return report(invalid(id, 'BackendNotFound', `Service ${namespace}/${ref.name} not found`));
+    if (!isAI && ref.port === undefined) return report(invalid(id, 'BackendNotFound', `backendRef to Service ${ref.name} needs a port`));
+    return report(resolveService(ctx, s, ref.port, '/v1'));
+  }
+  return report(invalid(id, 'InvalidKind', `backendRef kind ${group ? group + '/' : ''}${kind} is not supported (use Service, InferencePool, ${isAI ? 'AIServiceBackend, ' : ''}or gateway.envoyproxy.io Backend)`));
+}
+
+function referenceGranted(ctx: Ctx, route: Resource, toGroup: string, toKind: string, toNamespace: string, toName: string): boolean {
+  for (const g of all<ReferenceGrantView>(ctx.index, 'ReferenceGrant')) {
+    if (g.namespace !== toNamespace) continue;
+    const fromOk = g.object.spec.from.some((f) => f.namespace === route.namespace && f.kind === route.kind && (f.group === route.group || (route.kind === 'AIGatewayRoute' && f.group === AIGW_GROUP)));
+    const toOk = g.object.spec.to.some((t) => t.kind === toKind && (t.group ?? '') === toGroup && (t.name === undefined || t.name === toName));
+    if (fromOk && toOk) return true;
+  }
+  return false;
+}
+
+function resolveAIServiceBackend(ctx: Ctx, asb: Resource<AIServiceBackendView>): Resolved {
+  const id = `AIServiceBackend ${asb.namespace}/${asb.name}`;
+  const schema = asb.object.spec.schema;
+  if (schema.name !== 'OpenAI') {
+    return invalid(id, 'UnsupportedValue', `schema ${schema.name} is not supported yet (provider translators are a later feature); only OpenAI-compatible backends are served`);
+  }
+  const prefix = normalisePrefix(schema.prefix ?? 'v1');
+  const ref = asb.object.spec.backendRef;
+  const namespace = ref.namespace ?? asb.namespace;
+  const kind = ref.kind ?? 'Backend';
+  if (kind === 'Backend') {
+    const b = get<BackendView>(ctx.index, 'Backend', namespace, ref.name);
+    if (!b) return invalid(id, 'BackendNotFound', `its backendRef Backend ${namespace}/${ref.name} not found`);
+    return resolveBackend(ctx, b, prefix);
+  }
+  if (kind === 'Service') {
+    const s = get<ServiceView>(ctx.index, 'Service', namespace, ref.name);
+    if (!s) return invalid(id, 'BackendNotFound', `its backendRef Service ${namespace}/${ref.name} not found`);
+    return resolveService(ctx, s, undefined, prefix);
+  }
+  return invalid(id, 'InvalidKind', `backendRef kind ${kind} is not supported (use a gateway.envoyproxy.io Backend)`);
+}
+
+function normalisePrefix(prefix: string): string {
+  const p = '/' + prefix.replace(/^\/+|\/+$/g, '');
+  return p === '/' ? '' : p;
+}
+
+function resolveBackend(ctx: Ctx, b: Resource<BackendView>, prefix: string): Resolved {
+  const id = `Backend ${b.namespace}/${b.name}`;
+  const targets: UpstreamTarget[] = [];
+  const notes: string[] = [];
+  for (const ep of b.object.spec.endpoints ?? []) {
+    if (ep.ip) {
+      const host = ep.ip.address.includes(':') ? `[${ep.ip.address}]` : ep.ip.address;
+      targets.push(target(ctx, `http://${host}:${ep.ip.port}`, `${host}:${ep.ip.port}`));
+    } else if (ep.fqdn) {
+      const svc = parseServiceHostname(ep.fqdn.hostname);
+      const s = svc && get<ServiceView>(ctx.index, 'Service', svc.namespace, svc.name);
+      if (s) {
+        const r = resolveService(ctx, s, ep.fqdn.port, prefix);
+        if (r.kind === 'ok' && r.backend.kind === 'endpoints') targets.push(...r.backend.targets);
+        else if (r.kind === 'invalid') notes.push(r.message);
+      } else {
+        const scheme = ep.fqdn.port === 443 ? 'https' : 'http';
+        targets.push(target(ctx, `${scheme}://${ep.fqdn.hostname}:${ep.fqdn.port}`, ep.fqdn.hostname));
+      }
+    } else if (ep.unix) {
+      notes.push(`unix socket endpoint ${ep.unix.path} is not supported`);
+    }
+  }
+  if (targets.length === 0) return invalid(id, 'BackendNotFound', `has no usable endpoints${notes.length ? ': ' + notes.join('; ') : ''}`);
+  return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
+}
+
+function target(ctx: Ctx, origin: string, hostHeader: string, endpoint?: EndpointState): UpstreamTarget {
+  ctx.origins.add(origin);
+  if (endpoint) ctx.endpointKeys.add(endpoint.key);
+  return { origin, hostHeader, endpoint };
+}
+
+function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number | undefined, prefix: string): Resolved {
+  const id = `Service ${s.namespace}/${s.name}`;
+  const ports = s.object.spec?.ports ?? [];
+  const sp = port === undefined ? (ports.length === 1 ? ports[0] : undefined) : ports.find((p) => p.port === port);
+  if (!sp) return invalid(id, 'BackendNotFound', port === undefined ? `has ${ports.length} ports; name one in the backendRef` : `has no port ${port} (ports: ${ports.map((p) => p.port).join(', ') || 'none'})`);
+  const targets: UpstreamTarget[] = [];
+  for (const pod of selectPods(ctx.pods, s.namespace, s.object.spec?.selector)) {
+    const ep = podEndpoint(ctx, pod, targetPortOf(pod, sp));
+    if (ep) targets.push(target(ctx, ep.origin, `${s.name}.${s.namespace}.svc.cluster.local`, ep));
+  }
+  // No ready endpoint is not a config error: requests get 503 until pods appear.
+  return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
+}
+
+/** The live endpoint of a pod's port, when the pod runs and serves that port. */
+function podEndpoint(ctx: Ctx, pod: Pod, containerPort: number | undefined): EndpointState | undefined {
+  const running = pod as Partial<RunningPod>;
+  if (containerPort === undefined || running.actualPort === undefined || !running.ready) return undefined;
+  if (containerPort !== pod.servingPort) return undefined;
+  const ep = ctx.endpoints.get(running.address ?? '127.0.0.1', running.actualPort, { podName: pod.name, labels: { ...pod.labels } });
+  ctx.endpointKeys.add(ep.key);
+  ctx.origins.add(ep.origin);
+  return ep;
+}
+
+// ---------------------------------------------------------------------------------------------
+// InferencePools
+
+function compilePool(ctx: Ctx, pool: Resource<InferencePoolView>, statuses: ResourceStatus[]): void {
+  const label = resourceLabel('InferencePool', pool.namespace, pool.name);
+  const spec = pool.object.spec;
+  const selector = 'matchLabels' in spec.selector && typeof spec.selector.matchLabels === 'object' ? spec.selector.matchLabels : (spec.selector as Record<string, string>);
+  const targetPorts = spec.targetPorts?.map((t) => t.number) ?? (spec.targetPortNumber !== undefined ? [spec.targetPortNumber] : []);
+  const endpoints: EndpointState[] = [];
+  const pods = selectPods(ctx.pods, pool.namespace, selector);
+  for (const pod of pods) {
+    for (const tp of targetPorts) {
+      const ep = podEndpoint(ctx, pod, tp);
+      if (ep) endpoints.push(ep);
+    }
+  }
+  const conditions: Condition[] = [ok('Accepted')];
+  const eppRef = spec.endpointPickerRef ?? (spec.extensionRef ? { name: spec.extensionRef.name, kind: spec.extensionRef.kind, group: spec.extensionRef.group, failureMode: spec.extensionRef.failureMode as 'FailOpen' | 'FailClose' | undefined } : undefined);
+  let pickerConfigSource = 'built-in default profile (no endpointPickerRef)';
+  let pickerConfig: unknown;
+  if (eppRef) {
+    const kind = eppRef.kind ?? 'Service';
+    const svc = kind === 'Service' ? get<ServiceView>(ctx.index, 'Service', pool.namespace, eppRef.name) : undefined;
+    if (!svc) {
+      const msg = `endpointPickerRef ${kind} ${pool.namespace}/${eppRef.name} not found; Sluice's built-in picker serves the pool with the default profile`;
+      conditions.push(condition('ResolvedRefs', 'False', 'InvalidExtensionRef', msg));
+      ctx.problems.push({ severity: 'warning', location: pool.source.locationOf(['spec', 'endpointPickerRef', 'name']), resource: label, field: 'spec.endpointPickerRef.name', message: msg });
+    } else {
+      const found = findPickerConfig(ctx, svc);
+      pickerConfigSource = found.source;
+      pickerConfig = found.config;
+      conditions.push(ok('ResolvedRefs', `endpoint picker ${eppRef.name}: Sluice's built-in picker (${found.source})`));
+    }
+  }
+  if (selector === undefined || Object.keys(selector).length === 0) {
+    ctx.problems.push({ severity: 'error', location: pool.source.locationOf(['spec', 'selector']), resource: label, field: 'spec.selector', message: 'selector must name at least one label (matchLabels)' });
+  } else if (pods.length === 0) {
+    ctx.problems.push({ severity: 'warning', location: pool.source.locationOf(['spec', 'selector']), resource: label, field: 'spec.selector', message: `selects no pods (labels ${JSON.stringify(selector)}); requests to the pool get 503 until a Deployment with those pod labels runs` });
+  }
+  const runtime: PoolRuntime = {
+    namespace: pool.namespace,
+    name: pool.name,
+    endpoints,
+    failureMode: eppRef?.failureMode ?? 'FailClose',
+    objectives: new Map(
+      all<InferenceObjectiveView>(ctx.index, 'InferenceObjective')
+        .filter((o) => o.namespace === pool.namespace && o.object.spec.poolRef.name === pool.name)
+        .map((o) => [o.name, o.object.spec.priority ?? 0]),
+    ),
+    pickerConfigSource,
+    pickerConfig,
+  };
+  ctx.pools.set(`${pool.namespace}/${pool.name}`, runtime);
+  statuses.push({ kind: 'InferencePool', namespace: pool.namespace, name: pool.name, conditions: [...conditions, ok('Programmed', `${endpoints.length} ready endpoint(s)`)] });
+}
+
+/**
+ * The EndpointPickerConfig of an epp Deployment behind the endpointPickerRef Service: its
+ * `--config-file` path is looked up in the ConfigMap volume mounted at that path.
+ */
+function findPickerConfig(ctx: Ctx, svc: Resource<ServiceView>): { source: string; config?: unknown } {
+  const eppPods = selectPods(ctx.pods, svc.namespace, svc.object.spec?.selector).filter((p) => p.role === 'epp');
+  const pod = eppPods[0];
+  if (!pod) return { source: `default profile (Service ${svc.name} selects no epp pod)` };
+  const args = [...(pod.container.command ?? []), ...(pod.container.args ?? [])];
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i >= 0) return args[i + 1];
+    return args.find((a) => a.startsWith(name + '='))?.slice(name.length + 1);
+  };
+  const text = flag('--config-text');
+  if (text !== undefined) return parsePickerConfig(ctx, text, `--config-text of Deployment ${pod.deployment}`);
+  const file = flag('--config-file');
+  if (file === undefined) return { source: `default profile (Deployment ${pod.deployment} has no --config-file)` };
+  const mount = (pod.container.volumeMounts ?? []).filter((m) => file.startsWith(m.mountPath.replace(/\/?$/, '/'))).sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  const volume = mount && (pod.volumes ?? []).find((v) => v.name === mount.name);
+  if (!mount || !volume?.configMap) {
+    ctx.problems.push({ severity: 'warning', resource: `Deployment ${pod.deployment}`, message: `--config-file ${file} is not inside a ConfigMap volume mount; the default profile is used` });
+    return { source: `default profile (${file} not found)` };
+  }
+  const key = file.slice(mount.mountPath.replace(/\/?$/, '/').length);
+  const cm = get<ConfigMapView>(ctx.index, 'ConfigMap', pod.namespace, volume.configMap.name);
+  const data = cm?.object.data?.[key];
+  if (data === undefined) {
+    ctx.problems.push({ severity: 'warning', resource: `Deployment ${pod.deployment}`, message: `--config-file ${file}: ConfigMap ${pod.namespace}/${volume.configMap.name} ${cm ? `has no key ${key}` : 'not found'}; the default profile is used` });
+    return { source: `default profile (${file} not found)` };
+  }
+  return parsePickerConfig(ctx, data, `ConfigMap ${pod.namespace}/${volume.configMap.name} key ${key}`);
+}
+
+function parsePickerConfig(ctx: Ctx, text: string, source: string): { source: string; config?: unknown } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    ctx.problems.push({ severity: 'error', resource: source, message: `EndpointPickerConfig is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    return { source: `default profile (${source} is invalid)` };
+  }
+  const d = doc as { apiVersion?: string; kind?: string } | null;
+  const info = d && typeof d.apiVersion === 'string' && typeof d.kind === 'string' ? lookupKind(d.apiVersion, d.kind) : undefined;
+  if (!info || d?.kind !== 'EndpointPickerConfig') {
+    ctx.problems.push({ severity: 'error', resource: source, message: 'expected an EndpointPickerConfig (apiVersion inference.networking.x-k8s.io/v1alpha1)' });
+    return { source: `default profile (${source} is invalid)` };
+  }
+  const result = info.schema.safeParse(doc);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${source}`, field: issue.path.join('.'), message: issue.message });
+    return { source: `default profile (${source} is invalid)` };
+  }
+  return { source, config: result.data };
+}

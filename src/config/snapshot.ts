@@ -1,0 +1,128 @@
+// The runtime snapshot: everything the data plane needs, compiled from validated resources.
+// A snapshot is immutable once built (except the live endpoint state it points at and round-robin
+// counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
+// started with until it finishes.
+import type { EndpointState } from '../picker/endpoint.ts';
+import type { RouteTable } from '../routing/route-table.ts';
+import type { Condition } from '../controlplane/conditions.ts';
+import type { Problem } from './problems.ts';
+
+/** Backend API schemas Sluice can speak upstream (more arrive with the provider translators). */
+export type BackendSchemaName = 'OpenAI';
+
+/** An upstream address for a Backend or Service endpoint. */
+export interface UpstreamTarget {
+  /** `http://127.0.0.1:41234` or `https://api.openai.com:443`. */
+  readonly origin: string;
+  /** Host header sent upstream. */
+  readonly hostHeader: string;
+  /** Live state when the target is a (standalone) pod; used for in-flight accounting. */
+  readonly endpoint?: EndpointState | undefined;
+}
+
+export interface EndpointsBackend {
+  readonly kind: 'endpoints';
+  /** `Backend default/name` or `Service default/name`, for errors and logs. */
+  readonly id: string;
+  readonly schema: { readonly name: BackendSchemaName; readonly prefix: string };
+  readonly targets: readonly UpstreamTarget[];
+  /** Round-robin cursor (the only mutable field). */
+  cursor: number;
+}
+
+export interface PoolRuntime {
+  readonly namespace: string;
+  readonly name: string;
+  /** Endpoints currently in the pool (selector × targetPorts over ready pods). */
+  readonly endpoints: readonly EndpointState[];
+  readonly failureMode: 'FailOpen' | 'FailClose';
+  /** InferenceObjective name → priority. */
+  readonly objectives: ReadonlyMap<string, number>;
+  /** Where the picker config came from, for status and logs. */
+  readonly pickerConfigSource: string;
+  /** The EndpointPickerConfig document (validated), when one was found. */
+  readonly pickerConfig?: unknown;
+}
+
+export interface PoolBackend {
+  readonly kind: 'pool';
+  readonly id: string;
+  readonly pool: PoolRuntime;
+}
+
+/** A backendRef that cannot be served: its weighted share of requests gets a 500. */
+export interface InvalidBackend {
+  readonly kind: 'invalid';
+  readonly id: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type BackendTarget = EndpointsBackend | PoolBackend | InvalidBackend;
+
+export interface WeightedBackend {
+  readonly weight: number;
+  readonly target: BackendTarget;
+  /** AIGatewayRoute backendRef.modelNameOverride: the model name sent upstream. */
+  readonly modelNameOverride?: string | undefined;
+}
+
+export interface CompiledRule {
+  /** e.g. `AIGatewayRoute default/my-route rule 0`. */
+  readonly id: string;
+  readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute';
+  readonly routeKey: string;
+  readonly ruleIndex: number;
+  readonly ruleName?: string | undefined;
+  readonly backends: readonly WeightedBackend[];
+  readonly totalWeight: number;
+  /** Whole-request timeout; 0 = none. */
+  readonly requestTimeoutMs: number;
+}
+
+export interface ModelEntry {
+  readonly id: string;
+  readonly created: number;
+  readonly ownedBy: string;
+  /** Hostnames this model is served on (empty = any). */
+  readonly hostnames: readonly string[];
+}
+
+export interface ListenerRuntime {
+  /** `namespace/name` of the Gateway. */
+  readonly gateway: string;
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: 'HTTP';
+  readonly hostname?: string | undefined;
+  readonly table: RouteTable<CompiledRule>;
+  /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
+  readonly models: readonly ModelEntry[];
+  readonly hasAIRoutes: boolean;
+}
+
+/** All listeners bound to one port (they are told apart by hostname). */
+export interface PortBinding {
+  readonly port: number;
+  readonly listeners: readonly ListenerRuntime[];
+}
+
+export interface ResourceStatus {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly conditions: readonly Condition[];
+  /** Per-parent or per-listener conditions (routes: one entry per parentRef; Gateways: per listener). */
+  readonly sub?: readonly { readonly name: string; readonly conditions: readonly Condition[] }[];
+}
+
+export interface RuntimeSnapshot {
+  readonly generation: number;
+  readonly bindings: ReadonlyMap<number, PortBinding>;
+  readonly pools: ReadonlyMap<string, PoolRuntime>;
+  readonly statuses: readonly ResourceStatus[];
+  readonly problems: readonly Problem[];
+  /** Every endpoint and origin referenced, so registries and pools can forget the rest. */
+  readonly endpointKeys: ReadonlySet<string>;
+  readonly origins: ReadonlySet<string>;
+}

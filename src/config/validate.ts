@@ -1,0 +1,206 @@
+// Validates loaded documents against the schema registry and turns them into typed resources.
+// Sluice's own kinds are strict (an unknown field is an error naming the field and the closest known
+// one); core kinds are read for the fields Sluice uses and the rest passes; unused kinds are listed
+// as ignored.
+import { z } from 'zod';
+import type { SourceDocument } from './load.ts';
+import { formatPath } from './problems.ts';
+import type { Problem } from './problems.ts';
+import { isIgnoredKind, lookupKind } from './schemas/index.ts';
+
+/** Kinds that have no namespace. */
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'ClusterRole', 'ClusterRoleBinding', 'Namespace', 'CustomResourceDefinition']);
+
+export interface Resource<T = unknown> {
+  readonly apiVersion: string;
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Defaulted to `default` for namespaced kinds, `''` for cluster-scoped ones. */
+  readonly namespace: string;
+  /** The validated object (schema output). */
+  readonly object: T;
+  readonly source: SourceDocument;
+  /** Position in load order: the standalone stand-in for creationTimestamp (oldest first). */
+  readonly order: number;
+}
+
+export interface IgnoredResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly source: SourceDocument;
+}
+
+export interface ValidationResult {
+  readonly resources: Resource[];
+  readonly ignored: IgnoredResource[];
+  readonly problems: Problem[];
+}
+
+export function resourceLabel(kind: string, namespace: string, name: string): string {
+  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export function validateDocuments(documents: readonly SourceDocument[]): ValidationResult {
+  const resources: Resource[] = [];
+  const ignored: IgnoredResource[] = [];
+  const problems: Problem[] = [];
+  const seen = new Map<string, SourceDocument>();
+
+  documents.forEach((doc, order) => {
+    const v = doc.value;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      problems.push({ severity: 'error', location: doc.locationOf([]), message: 'a document must be a mapping with apiVersion, kind and metadata' });
+      return;
+    }
+    const obj = v as Record<string, unknown>;
+    const apiVersion = obj['apiVersion'];
+    const kind = obj['kind'];
+    const meta = (typeof obj['metadata'] === 'object' && obj['metadata'] !== null ? obj['metadata'] : {}) as Record<string, unknown>;
+    const rawName = typeof meta['name'] === 'string' ? meta['name'] : '';
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      problems.push({
+        severity: 'error',
+        location: doc.locationOf([typeof apiVersion !== 'string' ? 'apiVersion' : 'kind']),
+        field: typeof apiVersion !== 'string' ? 'apiVersion' : 'kind',
+        message: 'is required (a string such as apiVersion: gateway.networking.k8s.io/v1, kind: Gateway)',
+      });
+      return;
+    }
+    const namespace = CLUSTER_SCOPED.has(kind) ? '' : typeof meta['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : 'default';
+    const label = resourceLabel(kind, namespace, rawName || '<unnamed>');
+    if (kind === 'List' && Array.isArray(obj['items'])) {
+      problems.push({ severity: 'error', location: doc.locationOf(['items']), resource: 'List', message: 'List documents are not supported: write each item as its own YAML document separated by ---' });
+      return;
+    }
+    const info = lookupKind(apiVersion, kind);
+    if (!info) {
+      if (isIgnoredKind(apiVersion, kind)) {
+        ignored.push({ apiVersion, kind, name: rawName, namespace, source: doc });
+      } else {
+        problems.push({
+          severity: 'warning',
+          location: doc.locationOf(['kind']),
+          resource: label,
+          message: `kind ${kind} (${apiVersion}) is not used by Sluice and is ignored`,
+        });
+        ignored.push({ apiVersion, kind, name: rawName, namespace, source: doc });
+      }
+      return;
+    }
+    const result = info.schema.safeParse(v);
+    if (!result.success) {
+      for (const issue of result.error.issues) problems.push(issueToProblem(issue, doc, label, info.schema));
+      return;
+    }
+    // `kubectl apply` of several files applies each document in turn, so a later definition of the
+    // same object replaces the earlier one (seed 001 defines ConfigMap plugins-config twice, identically).
+    const identity = `${kind}/${namespace}/${rawName}`;
+    const previous = seen.get(identity);
+    if (previous) {
+      const at = resources.findIndex((r) => r.source === previous);
+      if (at >= 0) resources.splice(at, 1);
+      if (JSON.stringify(previous.value) !== JSON.stringify(doc.value)) {
+        problems.push({
+          severity: 'warning',
+          location: doc.locationOf(['metadata', 'name']),
+          resource: label,
+          message: `is defined again with different content (first at ${previous.file}:${previous.line}); this later definition wins, as with kubectl apply`,
+        });
+      }
+    }
+    seen.set(identity, doc);
+    const { group, version } = splitApiVersion(apiVersion);
+    resources.push({ apiVersion, group, version, kind, name: rawName, namespace, object: result.data, source: doc, order });
+  });
+  return { resources, ignored, problems };
+}
+
+function issueToProblem(issue: z.core.$ZodIssue, doc: SourceDocument, label: string, schema: z.ZodType): Problem {
+  const path = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(schema, path);
+    const parts = issue.keys.map((k) => {
+      const hint = closest(k, known);
+      return hint ? `unknown field "${k}" (did you mean "${hint}"?)` : `unknown field "${k}"`;
+    });
+    const fieldPath = [...path, issue.keys[0] ?? ''];
+    const allowed = known.length > 0 ? `; allowed fields here: ${known.join(', ')}` : '';
+    return { severity: 'error', location: doc.locationOf(fieldPath), resource: label, field: formatPath(fieldPath), message: parts.join(', ') + allowed };
+  }
+  const fieldPath = formatPath(path) || '(document)';
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = `is required (${issue.expected})`;
+  return { severity: 'error', location: doc.locationOf(path), resource: label, field: fieldPath, message };
+}
+
+/** Field names the schema accepts at `path`, used to suggest a fix for a typo. */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  for (let i = 0; i <= path.length && node; i++) {
+    node = unwrap(node);
+    if (i === path.length) break;
+    const seg = path[i];
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    else return [];
+  }
+  if (node instanceof z.ZodObject) return Object.keys(node.shape as object);
+  return [];
+}
+
+function unwrap(node: z.ZodType): z.ZodType {
+  let n: z.ZodType = node;
+  for (let guard = 0; guard < 10; guard++) {
+    if (n instanceof z.ZodOptional || n instanceof z.ZodNullable || n instanceof z.ZodDefault) n = n.unwrap() as z.ZodType;
+    else if (n instanceof z.ZodPipe) n = n.in as z.ZodType;
+    else if (n instanceof z.ZodLazy) n = n.unwrap() as z.ZodType;
+    else break;
+  }
+  // An intersection or union: use the first object-like member for suggestions.
+  if (n instanceof z.ZodUnion) {
+    const firstObject = (n.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
+    if (firstObject) return firstObject;
+  }
+  return n;
+}
+
+/** The known name closest to `input` by edit distance, if it is close enough to be a likely typo. */
+export function closest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = input.toLowerCase();
+  for (const c of candidates) {
+    const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const limit = Math.max(2, Math.floor(input.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,200 @@
+// The compiled, immutable route table of one listener: (host, method, path, headers, query) → rule,
+// with the Gateway API precedence rules (gateway-api reference §2.2 and §2.5):
+//   1. hostname: routes whose matching hostname is most specific come first (exact by length, then
+//      wildcard by length, then routes without hostnames);
+//   2. within that, Exact path, then the longest PathPrefix, then RegularExpression (longer first),
+//      then a method match, more header matches, more query matches, older route, {namespace}/{name},
+//      and finally rule and match order within a route.
+// This is hot code: matching allocates nothing except on a query-parameter match.
+
+export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression';
+export type ValueMatchType = 'Exact' | 'RegularExpression';
+
+export interface MatchSpec {
+  readonly path: { readonly type: PathMatchType; readonly value: string };
+  readonly headers: readonly { readonly type: ValueMatchType; readonly name: string; readonly value: string }[];
+  readonly queryParams: readonly { readonly type: ValueMatchType; readonly name: string; readonly value: string }[];
+  readonly method?: string | undefined;
+}
+
+export interface RouteEntry<R> {
+  /** Effective hostnames for this listener (already intersected); empty means any host. */
+  readonly hostnames: readonly string[];
+  readonly matches: readonly MatchSpec[];
+  readonly rule: R;
+  /** Creation order of the route (standalone stand-in for creationTimestamp). */
+  readonly routeOrder: number;
+  /** `{namespace}/{name}` of the route, the last precedence key across routes. */
+  readonly routeKey: string;
+  readonly ruleIndex: number;
+}
+
+export interface MatchInput {
+  /** Host without port, lower case. */
+  readonly host: string;
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** Query string without `?` ('' when absent). */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface RouteMatch<R> {
+  readonly rule: R;
+  readonly match: MatchSpec;
+}
+
+interface CompiledMatch<R> {
+  readonly rule: R;
+  readonly spec: MatchSpec;
+  readonly test: (input: MatchInput, query: () => URLSearchParams) => boolean;
+  readonly sortKey: readonly (number | string)[];
+}
+
+interface HostGroup<R> {
+  readonly hostname: string; // '' = any host
+  readonly wildcard: boolean;
+  readonly suffix: string; // for wildcards: '.example.com'
+  readonly matches: CompiledMatch<R>[];
+}
+
+export class RouteTable<R> {
+  readonly #groups: HostGroup<R>[];
+  readonly size: number;
+
+  constructor(entries: readonly RouteEntry<R>[]) {
+    const groups = new Map<string, HostGroup<R>>();
+    let size = 0;
+    for (const entry of entries) {
+      const hostnames = entry.hostnames.length === 0 ? [''] : entry.hostnames;
+      entry.matches.forEach((spec, matchIndex) => {
+        const compiled = compileMatch(entry, spec, matchIndex);
+        size++;
+        for (const h of hostnames) {
+          const key = h.toLowerCase();
+          let g = groups.get(key);
+          if (!g) {
+            g = { hostname: key, wildcard: key.startsWith('*.'), suffix: key.startsWith('*.') ? key.slice(1) : '', matches: [] };
+            groups.set(key, g);
+          }
+          g.matches.push(compiled);
+        }
+      });
+    }
+    for (const g of groups.values()) g.matches.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+    this.#groups = [...groups.values()].sort(compareGroups);
+    this.size = size;
+  }
+
+  match(input: MatchInput): RouteMatch<R> | undefined {
+    let parsedQuery: URLSearchParams | undefined;
+    const query = (): URLSearchParams => (parsedQuery ??= new URLSearchParams(input.query));
+    for (const g of this.#groups) {
+      if (!hostMatches(g, input.host)) continue;
+      for (const m of g.matches) if (m.test(input, query)) return { rule: m.rule, match: m.spec };
+    }
+    return undefined;
+  }
+}
+
+function hostMatches(g: HostGroup<unknown>, host: string): boolean {
+  if (g.hostname === '') return true;
+  if (!g.wildcard) return g.hostname === host;
+  // `*.example.com` covers `a.example.com` and `a.b.example.com`, not `example.com`.
+  return host.length > g.suffix.length && host.endsWith(g.suffix);
+}
+
+function compareGroups(a: HostGroup<unknown>, b: HostGroup<unknown>): number {
+  const rank = (g: HostGroup<unknown>) => (g.hostname === '' ? 2 : g.wildcard ? 1 : 0);
+  return rank(a) - rank(b) || b.hostname.length - a.hostname.length || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0);
+}
+
+function compareKeys(a: readonly (number | string)[], b: readonly (number | string)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x < y) return -1;
+    if (x > y) return 1;
+  }
+  return 0;
+}
+
+function compileMatch<R>(entry: RouteEntry<R>, spec: MatchSpec, matchIndex: number): CompiledMatch<R> {
+  const { path } = spec;
+  const pathTest = compilePath(path.type, path.value);
+  const headerTests = spec.headers.map((h) => {
+    const name = h.name.toLowerCase();
+    const valueTest = compileValue(h.type, h.value);
+    return (headers: MatchInput['headers']) => {
+      const v = headers[name];
+      if (v === undefined) return false;
+      return valueTest(typeof v === 'string' ? v : v.join(', '));
+    };
+  });
+  const queryTests = spec.queryParams.map((q) => {
+    const valueTest = compileValue(q.type, q.value);
+    return (params: URLSearchParams) => {
+      const v = params.get(q.name); // first value, as the spec recommends
+      return v !== null && valueTest(v);
+    };
+  });
+  const method = spec.method;
+  const test = (input: MatchInput, query: () => URLSearchParams): boolean => {
+    if (method !== undefined && input.method !== method) return false;
+    if (!pathTest(input.path)) return false;
+    for (const t of headerTests) if (!t(input.headers)) return false;
+    if (queryTests.length > 0) {
+      const params = query();
+      for (const t of queryTests) if (!t(params)) return false;
+    }
+    return true;
+  };
+  // Precedence keys, ascending = higher precedence.
+  const pathRank = path.type === 'Exact' ? 0 : path.type === 'PathPrefix' ? 1 : 2;
+  const sortKey = [
+    pathRank,
+    -path.value.length,
+    method !== undefined ? 0 : 1,
+    -spec.headers.length,
+    -spec.queryParams.length,
+    entry.routeOrder,
+    entry.routeKey,
+    entry.ruleIndex,
+    matchIndex,
+  ];
+  return { rule: entry.rule, spec, test, sortKey };
+}
+
+function compilePath(type: PathMatchType, value: string): (path: string) => boolean {
+  switch (type) {
+    case 'Exact':
+      return (p) => p === value;
+    case 'PathPrefix': {
+      // Segment semantics: a trailing '/' in the configured prefix has no effect.
+      const prefix = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+      if (prefix === '/') return () => true;
+      return (p) => p.startsWith(prefix) && (p.length === prefix.length || p.charCodeAt(prefix.length) === 47 /* '/' */);
+    }
+    case 'RegularExpression': {
+      const re = new RegExp(`^(?:${value})$`);
+      return (p) => re.test(p);
+    }
+  }
+}
+
+function compileValue(type: ValueMatchType, value: string): (v: string) => boolean {
+  if (type === 'Exact') return (v) => v === value;
+  const re = new RegExp(`^(?:${value})$`);
+  return (v) => re.test(v);
+}
+
+/** Checks a regular expression the way the route table will compile it; returns the error text or undefined. */
+export function regexError(pattern: string): string | undefined {
+  try {
+    new RegExp(`^(?:${pattern})$`);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -1,0 +1,211 @@
+// The request path for one data-plane request (DESIGN.md §2):
+//   listener (by port and Host) → body (AI endpoints: read once, `model` → x-ai-eg-model) → route
+//   → backend (weights) → endpoint (round robin, or the pool's picker) → upstream → record.
+// A request keeps the snapshot it started with, so a reload never changes a request in flight.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CompiledRule, EndpointsBackend, ListenerRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
+import { MODEL_HEADER } from '../config/compile.ts';
+import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
+import type { EndpointState } from '../picker/endpoint.ts';
+import { pickLeastQueued } from '../picker/least-queued.ts';
+import type { GatewayMetrics } from '../telemetry/metrics.ts';
+import { forward } from '../upstream/proxy.ts';
+import type { UpstreamPools } from '../upstream/pools.ts';
+import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from './body.ts';
+
+/** OpenAI endpoints whose JSON body carries the model. */
+const AI_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+
+export interface DataPlaneOptions {
+  readonly pools: UpstreamPools;
+  readonly metrics: GatewayMetrics;
+  readonly maxBodyBytes?: number;
+  readonly log?: (line: string) => void;
+}
+
+export class DataPlane {
+  #snapshot: RuntimeSnapshot | undefined;
+  readonly #options: DataPlaneOptions;
+  readonly #maxBody: number;
+
+  constructor(options: DataPlaneOptions) {
+    this.#options = options;
+    this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  }
+
+  get snapshot(): RuntimeSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** Makes `next` the snapshot for new requests; requests in flight keep theirs. */
+  swap(next: RuntimeSnapshot): void {
+    this.#snapshot = next;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, port: number): void {
+    const snapshot = this.#snapshot;
+    const started = performance.now();
+    const ai = { value: false };
+    this.#serve(snapshot, req, res, port, ai).then(
+      (outcome) => this.#options.metrics.observe(outcome.route, outcome.status, performance.now() - started),
+      (err: unknown) => {
+        const e = toGatewayError(err);
+        if (e.code === 'internal_error') this.#options.log?.(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        sendError(res, e);
+        this.#options.metrics.observe('', e.status, performance.now() - started);
+      },
+    );
+  }
+
+  async #serve(snapshot: RuntimeSnapshot | undefined, req: IncomingMessage, res: ServerResponse, port: number, ai: { value: boolean }): Promise<{ route: string; status: number }> {
+    const binding = snapshot?.bindings.get(port);
+    const host = hostOf(req);
+    const listener = binding && selectListener(binding, host);
+    if (!listener) throw new GatewayError('route_not_found', `no listener for host "${host}" on port ${port}`);
+
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+
+    if (method === 'GET' && path === '/v1/models' && listener.hasAIRoutes) {
+      sendJSON(res, 200, modelsList(listener, host));
+      return { route: 'models', status: 200 };
+    }
+
+    let body: Buffer | IncomingMessage = req;
+    let model: string | undefined;
+    let json: Record<string, unknown> | undefined;
+    if (method === 'POST' && AI_PATHS.has(path)) {
+      ai.value = true;
+      const raw = await readBody(req, this.#maxBody);
+      const parsed = parseAIBody(raw);
+      body = raw;
+      model = parsed.model;
+      json = parsed.json;
+      // The body's model overwrites any client-sent header before route matching, as Envoy AI Gateway does.
+      req.headers[MODEL_HEADER] = model;
+    }
+
+    const matched = listener.table.match({ host, method, path, query, headers: req.headers });
+    if (!matched) {
+      if (model !== undefined) {
+        throw new GatewayError('model_not_found', `No matching route found for model "${model}": it is most likely not configured in the Gateway (routes match the ${MODEL_HEADER} header, which Sluice sets from the request body's "model")`, { param: 'model' });
+      }
+      throw new GatewayError('route_not_found', `no route matches ${method} ${path} on host "${host}"`);
+    }
+    const rule = matched.rule;
+    const backend = chooseBackend(rule);
+    const target = backend.target;
+    if (target.kind === 'invalid') throw new GatewayError('invalid_backend', `${rule.id}: backend ${target.id} is not valid (${target.reason}): ${target.message}`);
+
+    if (backend.modelNameOverride !== undefined && json !== undefined && backend.modelNameOverride !== model) {
+      json['model'] = backend.modelNameOverride;
+      body = Buffer.from(JSON.stringify(json));
+    }
+
+    let origin: string;
+    let hostHeader: string;
+    let upstreamPath = url;
+    let endpoint: EndpointState | undefined;
+    const setHeaders: Record<string, string> = {};
+    if (target.kind === 'pool') {
+      endpoint = pickLeastQueued(target.pool.endpoints);
+      if (!endpoint) throw new GatewayError('no_ready_endpoint', `InferencePool ${target.pool.namespace}/${target.pool.name} has no ready endpoint`);
+      origin = endpoint.origin;
+      hostHeader = host;
+      setHeaders['x-gateway-destination-endpoint'] = endpoint.key;
+    } else {
+      const t = nextTarget(target);
+      if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
+      origin = t.origin;
+      hostHeader = t.hostHeader;
+      endpoint = t.endpoint;
+      if (path.startsWith('/v1/') && target.schema.prefix !== '/v1') upstreamPath = target.schema.prefix + url.slice(3);
+    }
+
+    if (endpoint) endpoint.inflight++;
+    try {
+      const result = await forward(
+        this.#options.pools,
+        { origin, hostHeader, method, path: upstreamPath, headers: req.headers, body: method === 'GET' || method === 'HEAD' ? undefined : body, setHeaders, timeoutMs: rule.requestTimeoutMs, mapServerErrors: ai.value },
+        res,
+      );
+      return { route: rule.routeKey, status: result.status };
+    } finally {
+      if (endpoint) endpoint.inflight--;
+    }
+  }
+}
+
+function hostOf(req: IncomingMessage): string {
+  const h = req.headers.host ?? '';
+  // Strip the port ("host:8080", "[::1]:8080").
+  const end = h.startsWith('[') ? h.indexOf(']') + 1 : h.lastIndexOf(':') >= 0 ? h.lastIndexOf(':') : h.length;
+  return (end > 0 ? h.slice(0, end) : h).toLowerCase();
+}
+
+/** The most specific listener on the port for this host: exact, then longest wildcard, then no hostname. */
+function selectListener(binding: PortBinding, host: string): ListenerRuntime | undefined {
+  let best: ListenerRuntime | undefined;
+  let bestRank = -1;
+  for (const l of binding.listeners) {
+    const h = l.hostname?.toLowerCase();
+    let rank: number;
+    if (!h) rank = 0;
+    else if (h === host) rank = 1_000_000;
+    else if (h.startsWith('*.') && host.endsWith(h.slice(1)) && host.length > h.length - 1) rank = h.length;
+    else continue;
+    if (rank > bestRank) {
+      best = l;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+function chooseBackend(rule: CompiledRule): WeightedBackend {
+  const { backends, totalWeight } = rule;
+  if (backends.length === 0) throw new GatewayError('invalid_backend', `${rule.id} has no backendRefs`);
+  if (totalWeight <= 0) throw new GatewayError('invalid_backend', `${rule.id}: every backendRef has weight 0`);
+  if (backends.length === 1) return backends[0]!;
+  let r = Math.random() * totalWeight;
+  for (const b of backends) {
+    r -= b.weight;
+    if (r < 0) return b;
+  }
+  return backends[backends.length - 1]!;
+}
+
+function nextTarget(b: EndpointsBackend): EndpointsBackend['targets'][number] | undefined {
+  const n = b.targets.length;
+  if (n === 0) return undefined;
+  const t = b.targets[b.cursor % n]!;
+  b.cursor = (b.cursor + 1) % n;
+  return t;
+}
+
+function modelsList(listener: ListenerRuntime, host: string): unknown {
+  const data = listener.models
+    .filter((m) => m.hostnames.length === 0 || m.hostnames.some((h) => h === host || (h.startsWith('*.') && host.endsWith(h.slice(1)))))
+    .map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy }));
+  return { object: 'list', data };
+}
+
+function sendJSON(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: GatewayError): void {
+  if (res.headersSent) {
+    // Too late for a status: cut the response so the client sees it fail rather than end cleanly.
+    res.destroy();
+    return;
+  }
+  const text = errorBody(err);
+  res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...err.headers });
+  res.end(text);
+}

@@ -1,0 +1,50 @@
+// One undici Pool per upstream origin, with keep-alive. Pools outlive config snapshots: a reload keeps
+// the pools of endpoints that remain and closes the others once their requests have drained.
+import { Pool } from 'undici';
+
+export interface UpstreamPoolOptions {
+  /** Max connections per origin. */
+  readonly connections?: number;
+  readonly keepAliveTimeoutMs?: number;
+}
+
+export class UpstreamPools {
+  readonly #pools = new Map<string, Pool>();
+  readonly #options: UpstreamPoolOptions;
+
+  constructor(options: UpstreamPoolOptions = {}) {
+    this.#options = options;
+  }
+
+  get(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.#options.connections ?? 128,
+        keepAliveTimeout: this.#options.keepAliveTimeoutMs ?? 30_000,
+        keepAliveMaxTimeout: 600_000,
+        // Timeouts are enforced per request by the proxy (route timeouts); these are backstops.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        pipelining: 1,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Closes pools whose origin is not in `keep`; in-flight requests on them finish first. */
+  retain(keep: ReadonlySet<string>): void {
+    for (const [origin, pool] of this.#pools) {
+      if (keep.has(origin)) continue;
+      this.#pools.delete(origin);
+      void pool.close().catch(() => pool.destroy());
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
+  }
+}
