@@ -540,6 +540,8 @@ function resolveBackend(ctx: Ctx, b: Resource<BackendView>, prefix: string): Res
   const id = `Backend ${b.namespace}/${b.name}`;
   const targets: UpstreamTarget[] = [];
   const notes: string[] = [];
+  // A Service with no ready pods right now is still a valid reference: requests get 503 until pods run.
+  let resolvedServices = 0;
   for (const ep of b.object.spec.endpoints ?? []) {
     if (ep.ip) {
       const host = ep.ip.address.includes(':') ? `[${ep.ip.address}]` : ep.ip.address;
@@ -549,7 +551,10 @@ function resolveBackend(ctx: Ctx, b: Resource<BackendView>, prefix: string): Res
       const s = svc && get<ServiceView>(ctx.index, 'Service', svc.namespace, svc.name);
       if (s) {
         const r = resolveService(ctx, s, ep.fqdn.port, prefix);
-        if (r.kind === 'ok' && r.backend.kind === 'endpoints') targets.push(...r.backend.targets);
+        if (r.kind === 'ok' && r.backend.kind === 'endpoints') {
+          targets.push(...r.backend.targets);
+          resolvedServices++;
+        }
         else if (r.kind === 'invalid') notes.push(r.message);
       } else {
         const scheme = ep.fqdn.port === 443 ? 'https' : 'http';
@@ -559,7 +564,7 @@ function resolveBackend(ctx: Ctx, b: Resource<BackendView>, prefix: string): Res
       notes.push(`unix socket endpoint ${ep.unix.path} is not supported`);
     }
   }
-  if (targets.length === 0) return invalid(id, 'BackendNotFound', `has no usable endpoints${notes.length ? ': ' + notes.join('; ') : ''}`);
+  if (targets.length === 0 && resolvedServices === 0) return invalid(id, 'BackendNotFound', `has no usable endpoints${notes.length ? ': ' + notes.join('; ') : ''}`);
   return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
 }
 

@@ -2,7 +2,7 @@
 // that later validation errors can point at the exact line of a field.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isCollection, parseAllDocuments } from 'yaml';
+import { LineCounter, isMap, isScalar, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import type { Problem, SourceLocation } from './problems.ts';
 
@@ -101,15 +101,20 @@ export function parseYamlText(file: string, text: string): { documents: SourceDo
 
 function makeSourceDocument(file: string, index: number, line: number, value: unknown, doc: Document.Parsed, lc: LineCounter): SourceDocument {
   const lineOf = (path: readonly PropertyKey[]): number => {
-    // Walk down to the deepest existing node on the path.
+    // Walk down to the deepest existing node on the path; for a mapping key, report the key's line.
     for (let n = path.length; n >= 0; n--) {
+      const last = path[n - 1];
+      if (n > 0 && typeof last === 'string') {
+        const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1) as unknown[], true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === last);
+          const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+          if (range) return lc.linePos(range[0]).line;
+        }
+      }
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) {
-        // For a missing child, the parent's line is the best hint; for a collection, its first key.
-        if (n < path.length && isCollection(node)) return lc.linePos(range[0]).line;
-        return lc.linePos(range[0]).line;
-      }
+      if (range) return lc.linePos(range[0]).line;
     }
     return line;
   };

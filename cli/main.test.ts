@@ -1,0 +1,70 @@
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './main.ts';
+import { seedManifests } from '../src/test-support/paths.ts';
+
+async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = '';
+  let err = '';
+  process.exitCode = 0;
+  await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, err, code };
+}
+
+describe('sluice validate', () => {
+  afterEach(() => (process.exitCode = 0));
+
+  it('accepts the seed manifests and lists ignored kinds', async () => {
+    const r = await run(['validate', '-f', seedManifests]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\d+ resources, \d+ ignored, 0 error\(s\)/);
+  });
+
+  it('exits non-zero naming file, line, resource, field and the fix for an unknown field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata:
+  name: pool
+  namespace: team-a
+spec:
+  selector:
+    matchLabels: {app: x}
+  targetPort:
+    - number: 8000
+`,
+    );
+    const r = await run(['validate', '-f', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`${file.replace(/[/.]/g, '\\$&')}:9 \\(document 1\\): error: InferencePool team-a/pool: spec\\.targetPort: unknown field "targetPort" \\(did you mean "targetPorts"\\?\\)`));
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'syntax.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [unclosed\n');
+    const r = await run(['validate', '-f', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /syntax\.yaml:\d+ \(document 1\): error: YAML syntax/);
+  });
+});
+
+describe('sluice status -f', () => {
+  it('shows resources and conditions like kubectl get', async () => {
+    const r = await run(['status', '-f', seedManifests]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^KIND +NAMESPACE +NAME +ACCEPTED +RESOLVEDREFS +PROGRAMMED +MESSAGE/m);
+    assert.match(r.out, /^AIGatewayRoute +default +inference-pool-with-aigwroute +True +True/m);
+    assert.match(r.out, /^InferencePool +default +vllm-llama3-8b-instruct +True +True/m);
+    assert.match(r.out, /└ listener\/http +True +True +True/);
+    assert.match(r.out, /Ignored \(not used by Sluice\): .*ServiceAccount default\/vllm-llama3-8b-instruct-epp/);
+  });
+});

@@ -1,0 +1,148 @@
+// Client-visible failures in the OpenAI error shape: upstream refused → 502, upstream 5xx → 502,
+// no ready endpoint → 503, upstream timeout → 504, and the path prefix of an AIServiceBackend.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { Gateway } from '../gateway.ts';
+
+/** A tiny upstream that records paths and answers by path: /fail → 500, /slow → never, else 200. */
+function startRecorder(): Promise<{ server: Server; port: number; paths: string[] }> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    req.resume();
+    if (req.url?.includes('/fail/')) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'engine exploded' } }));
+    } else if (req.url?.includes('/slow/')) {
+      // never answers
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] }));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port, paths })));
+}
+
+function manifests(upstreamPort: number, closedPort: number): string {
+  const backend = (name: string, port: number, prefix?: string) => `
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: ${name}}
+spec:
+  endpoints: [{ip: {address: 127.0.0.1, port: ${port}}}]
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: ${name}}
+spec:
+  schema: {name: OpenAI${prefix ? `, prefix: ${prefix}` : ''}}
+  backendRef: {name: ${name}, kind: Backend, group: gateway.envoyproxy.io}
+---`;
+  const rule = (model: string, ref: string, extra = '') => `
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${model}}]}]
+      backendRefs: [{name: ${ref}}]${extra}`;
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+${backend('ok', upstreamPort, '/custom/v9')}
+${backend('fail', upstreamPort, '/fail/v1')}
+${backend('slow', upstreamPort, '/slow/v1')}
+${backend('closed', closedPort)}
+apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: empty}
+spec:
+  selector: {matchLabels: {app: nothing-has-this-label}}
+  targetPorts: [{number: 8000}]
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:${rule('ok', 'ok')}${rule('fail', 'fail')}${rule('closed', 'closed')}${rule('slow', 'slow', '\n      timeouts: {request: 300ms}')}
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: empty}]}]
+      backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: empty}]
+`;
+}
+
+async function chat(base: string, model: string) {
+  const res = await request(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [] }) });
+  return { status: res.statusCode, body: (await res.body.json()) as { error?: { code: string; message: string; type: string } } };
+}
+
+describe('error mapping', () => {
+  let dir: string;
+  let gw: Gateway;
+  let base: string;
+  let upstream: Awaited<ReturnType<typeof startRecorder>>;
+
+  before(async () => {
+    upstream = await startRecorder();
+    const closed = await startRecorder();
+    const closedPort = closed.port;
+    await new Promise<void>((r) => closed.server.close(() => r()));
+    dir = mkdtempSync(join(tmpdir(), 'sluice-errors-'));
+    writeFileSync(join(dir, 'all.yaml'), manifests(upstream.port, closedPort));
+    gw = await Gateway.start({ files: [dir], port: 0, adminPort: false, watch: false, log: () => undefined });
+    base = `http://127.0.0.1:${gw.listenerPort(0)}`;
+  });
+  after(async () => {
+    await gw.close();
+    upstream.server.closeAllConnections();
+    await new Promise<void>((r) => upstream.server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rewrites the path with the AIServiceBackend schema prefix', async () => {
+    const r = await chat(base, 'ok');
+    assert.equal(r.status, 200);
+    assert.ok(upstream.paths.includes('/custom/v9/chat/completions'), upstream.paths.join(','));
+  });
+
+  it('maps an upstream 5xx to 502 with the upstream message', async () => {
+    const r = await chat(base, 'fail');
+    assert.equal(r.status, 502);
+    assert.equal(r.body.error?.code, 'upstream_error');
+    assert.match(r.body.error?.message ?? '', /answered 500: engine exploded/);
+  });
+
+  it('maps a refused connection to 502', async () => {
+    const r = await chat(base, 'closed');
+    assert.equal(r.status, 502);
+    assert.equal(r.body.error?.code, 'upstream_unreachable');
+    assert.match(r.body.error?.message ?? '', /ECONNREFUSED/);
+  });
+
+  it('maps a pool without ready endpoints to 503', async () => {
+    const r = await chat(base, 'empty');
+    assert.equal(r.status, 503);
+    assert.equal(r.body.error?.code, 'no_ready_endpoint');
+  });
+
+  it('maps timeouts.request expiring before the response to 504', async () => {
+    const r = await chat(base, 'slow');
+    assert.equal(r.status, 504);
+    assert.equal(r.body.error?.code, 'upstream_timeout');
+  });
+
+  it('answers an unknown path with 404 in the OpenAI shape', async () => {
+    const res = await request(`${base}/not/a/route`);
+    // The AI route's rules match any path by header only; with no x-ai-eg-model header nothing matches.
+    assert.equal(res.statusCode, 404);
+    const body = (await res.body.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'route_not_found');
+  });
+});
