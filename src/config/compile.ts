@@ -16,7 +16,7 @@ import type { EndpointRegistry, EndpointState } from '../picker/endpoint.ts';
 import { intersectHostnames } from '../routing/hostnames.ts';
 import { RouteTable, regexError } from '../routing/route-table.ts';
 import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
-import { parseDuration } from './duration.ts';
+import { parseDurationMs } from './schemas/meta.ts';
 import type { Problem } from './problems.ts';
 import { lookupKind } from './schemas/index.ts';
 import type {
@@ -327,7 +327,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     }
     const timeoutText = rule.timeouts?.request;
     let requestTimeoutMs = isAI ? AI_ROUTE_DEFAULT_TIMEOUT_MS : 0;
-    if (timeoutText !== undefined) requestTimeoutMs = parseDuration(timeoutText) ?? requestTimeoutMs;
+    if (timeoutText !== undefined) requestTimeoutMs = parseDurationMs(timeoutText) ?? requestTimeoutMs;
     const totalWeight = backends.reduce((s, b) => s + b.weight, 0);
     compiledRules.push({
       rule: {
