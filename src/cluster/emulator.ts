@@ -86,7 +86,9 @@ export class ClusterEmulator {
     const envValue = (name: string) => p.container.env?.find((e) => e.name === name)?.value;
     switch (p.role) {
       case 'simulator': {
-        const { options, warnings } = parseSimulatorArgs([...(p.container.command?.slice(1) ?? []), ...(p.container.args ?? [])]);
+        // As upstream, SIM_MODEL in the container env supplies the model when --model is absent.
+        const simModel = envValue('SIM_MODEL');
+        const { options, warnings } = parseSimulatorArgs([...(p.container.command?.slice(1) ?? []), ...(p.container.args ?? [])], simModel ? { model: simModel } : {});
         for (const w of warnings) problems.push({ severity: 'warning', resource: `Deployment ${p.deployment}`, field: `container ${p.container.name} args`, message: w });
         const sim = await startSimulator({ ...options, ...this.#options.simulatorDefaults, model: options.model, port: 0, host: this.#host, podName: p.name, namespace: p.namespace });
         this.#options.log?.(`started simulator pod ${p.namespace}/${p.name} (${options.model}) on ${sim.url}`);

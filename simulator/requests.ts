@@ -1,0 +1,124 @@
+// Validation of /v1/chat/completions and /v1/completions bodies into one GenerationRequest.
+// Only what the simulator uses is checked; other OpenAI fields (temperature, stop, tools, …) are
+// accepted and ignored. `n` > 1 is ignored too: every response has exactly one choice.
+
+import { badRequest } from './http-util.ts';
+import { contentText, countTokens, renderChatPrompt } from './tokenizer.ts';
+import type { ChatMessageLike } from './tokenizer.ts';
+
+export interface GenerationRequest {
+  endpoint: 'chat' | 'text';
+  model: string | undefined;
+  /** The prompt as the model sees it (chat messages rendered through a simple template). */
+  promptText: string;
+  promptTokens: number;
+  /** What echo mode answers: the last user message (chat) or the prompt (completions). */
+  echoText: string;
+  /** max_completion_tokens, else max_tokens; undefined when neither is given. */
+  maxTokens: number | undefined;
+  stream: boolean;
+  includeUsage: boolean;
+  ignoreEos: boolean;
+}
+
+type Body = Record<string, unknown>;
+
+function asObject(body: unknown): Body {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('request body must be a JSON object');
+  return body as Body;
+}
+
+function optionalModel(b: Body): string | undefined {
+  const m = b['model'];
+  if (m === undefined || m === null) return undefined;
+  if (typeof m !== 'string') throw badRequest('"model" must be a string', 'model');
+  return m;
+}
+
+function optionalPositiveInt(b: Body, field: string): number | undefined {
+  const v = b[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw badRequest(`"${field}" must be an integer ≥ 1`, field);
+  return v;
+}
+
+function optionalBool(b: Body, field: string): boolean {
+  const v = b[field];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw badRequest(`"${field}" must be a boolean`, field);
+  return v;
+}
+
+function streamFields(b: Body): Pick<GenerationRequest, 'stream' | 'includeUsage' | 'ignoreEos'> {
+  const stream = optionalBool(b, 'stream');
+  const so = b['stream_options'];
+  let includeUsage = false;
+  if (so !== undefined && so !== null) {
+    if (typeof so !== 'object' || Array.isArray(so)) throw badRequest('"stream_options" must be an object', 'stream_options');
+    includeUsage = (so as Body)['include_usage'] === true;
+  }
+  return { stream, includeUsage: stream && includeUsage, ignoreEos: optionalBool(b, 'ignore_eos') };
+}
+
+export function parseChatRequest(body: unknown): GenerationRequest {
+  const b = asObject(body);
+  const messages = b['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw badRequest('"messages" is required and must be a non-empty list', 'messages');
+  }
+  if (!messages.every((m) => typeof m === 'object' && m !== null && !Array.isArray(m))) {
+    throw badRequest('each entry of "messages" must be an object', 'messages');
+  }
+  const msgs = messages as ChatMessageLike[];
+  const promptText = renderChatPrompt(msgs);
+  const lastUser = [...msgs].reverse().find((m) => m.role === 'user') ?? msgs[msgs.length - 1];
+  return {
+    endpoint: 'chat',
+    model: optionalModel(b),
+    promptText,
+    promptTokens: countTokens(promptText),
+    echoText: contentText(lastUser?.content),
+    maxTokens: optionalPositiveInt(b, 'max_completion_tokens') ?? optionalPositiveInt(b, 'max_tokens'),
+    ...streamFields(b),
+  };
+}
+
+function isTokenIds(x: unknown): x is number[] {
+  return Array.isArray(x) && x.length > 0 && x.every((t) => Number.isInteger(t));
+}
+
+/**
+ * `prompt` may be a string, a list of strings, token ids, or a list of token-id lists. A list is
+ * answered as one sequence over the prompts joined by newlines (one choice, not one per prompt);
+ * token ids count one token each and echo as the ids separated by spaces.
+ */
+export function parseCompletionRequest(body: unknown): GenerationRequest {
+  const b = asObject(body);
+  const p = b['prompt'];
+  let promptText: string;
+  let promptTokens: number;
+  if (typeof p === 'string' && p !== '') {
+    promptText = p;
+    promptTokens = countTokens(p);
+  } else if (Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'string')) {
+    promptText = (p as string[]).join('\n');
+    promptTokens = countTokens(promptText);
+  } else if (isTokenIds(p)) {
+    promptText = p.join(' ');
+    promptTokens = p.length;
+  } else if (Array.isArray(p) && p.length > 0 && p.every(isTokenIds)) {
+    promptText = (p as number[][]).map((ids) => ids.join(' ')).join('\n');
+    promptTokens = (p as number[][]).reduce((s, ids) => s + ids.length, 0);
+  } else {
+    throw badRequest('"prompt" is required: a non-empty string, list of strings, or token ids', 'prompt');
+  }
+  return {
+    endpoint: 'text',
+    model: optionalModel(b),
+    promptText,
+    promptTokens: Math.max(1, promptTokens),
+    echoText: promptText,
+    maxTokens: optionalPositiveInt(b, 'max_tokens'),
+    ...streamFields(b),
+  };
+}
