@@ -153,8 +153,10 @@ export class Gateway {
       this.metrics.configReloads.inc({ result: 'rejected' });
       this.#lastRejected = { at: new Date().toISOString(), problems };
       if (startedPods) await this.#emulator.retain(new Set((this.#config?.pods ?? []).map((p) => p.name)));
-      const current = this.#dataPlane.snapshot ? ` generation ${this.#generation} keeps serving` : '';
-      this.#log(`configuration refused;${current}\n${problems.filter((p) => p.severity === 'error').map((p) => '  ' + formatProblem(p)).join('\n')}`);
+      // On the first load the caller reports the ConfigError; on a reload, the log is the only channel.
+      if (this.#dataPlane.snapshot) {
+        this.#log(`configuration refused; generation ${this.#generation} keeps serving\n${problems.filter((p) => p.severity === 'error').map((p) => '  ' + formatProblem(p)).join('\n')}`);
+      }
       return { applied: false, generation: this.#generation, problems };
     };
     if (hasErrors(config.problems)) return reject(config.problems);
