@@ -15,6 +15,8 @@ import type { Condition } from '../controlplane/conditions.ts';
 import type { EndpointRegistry, EndpointState } from '../picker/endpoint.ts';
 import { intersectHostnames } from '../routing/hostnames.ts';
 import { RouteTable, regexError } from '../routing/route-table.ts';
+import { compileFilters, compileHeaderOps } from '../routing/filters.ts';
+import type { FilterView } from '../routing/filters.ts';
 import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
 import { parseDurationMs } from './schemas/meta.ts';
 import type { Problem } from './problems.ts';
@@ -301,7 +303,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
       notes.push(`Dropped Rule ${ruleIndex}: ${invalid}`);
       return;
     }
-    const filters = rule.filters ?? [];
+    const ruleFilters = compileFilters((rule.filters ?? []) as FilterView[]);
     const backends: WeightedBackend[] = [];
     for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
       const target = resolveBackendRef(ctx, route, ref, isAI, ['spec', 'rules', ruleIndex, 'backendRefs', bi]);
@@ -311,10 +313,21 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
       } else if (target.note) {
         notes.push(target.note);
       }
-      backends.push({ weight: ref.weight ?? 1, target: target.kind === 'invalid' ? target : target.backend, modelNameOverride: ref.modelNameOverride });
+      // backendRef-level filters (HTTPRoute) and headerMutation (AIGatewayRoute) apply only when this backend is chosen.
+      const refFilters = compileFilters((ref.filters ?? []) as FilterView[]);
+      const mutation = (ref as { headerMutation?: { set?: { name: string; value: string }[]; remove?: string[] } }).headerMutation;
+      const requestHeaders = refFilters.filters.requestHeaders ?? compileHeaderOps(mutation);
+      const unsupportedHere = refFilters.unsupported;
+      const backendTarget: BackendTarget =
+        target.kind === 'invalid'
+          ? target
+          : unsupportedHere.length > 0
+            ? { kind: 'invalid', id: target.backend.id, reason: 'UnsupportedValue', message: `backendRef filter ${unsupportedHere.join(', ')} is not supported by this Sluice version` }
+            : target.backend;
+      backends.push({ weight: ref.weight ?? 1, target: backendTarget, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
     }
-    if (filters.length > 0) {
-      const types = filters.map((f) => f.type).join(', ');
+    if (ruleFilters.unsupported.length > 0) {
+      const types = ruleFilters.unsupported.join(', ');
       ctx.problems.push({
         severity: 'warning',
         location: route.source.locationOf([...fieldBase, 'filters']),
@@ -339,6 +352,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
         backends,
         totalWeight,
         requestTimeoutMs,
+        filters: ruleFilters.filters,
       },
       matches,
       models,

@@ -4,6 +4,7 @@
 // started with until it finishes.
 import type { EndpointState } from '../picker/endpoint.ts';
 import type { RouteTable } from '../routing/route-table.ts';
+import type { CompiledFilters } from '../routing/filters.ts';
 import type { Condition } from '../controlplane/conditions.ts';
 import type { Problem } from './problems.ts';
 
@@ -65,6 +66,8 @@ export interface WeightedBackend {
   readonly target: BackendTarget;
   /** AIGatewayRoute backendRef.modelNameOverride: the model name sent upstream. */
   readonly modelNameOverride?: string | undefined;
+  /** backendRef-level filters (HTTPRoute) or headerMutation (AIGatewayRoute), applied when chosen. */
+  readonly filters?: CompiledFilters | undefined;
 }
 
 export interface CompiledRule {
@@ -76,8 +79,10 @@ export interface CompiledRule {
   readonly ruleName?: string | undefined;
   readonly backends: readonly WeightedBackend[];
   readonly totalWeight: number;
-  /** Whole-request timeout; 0 = none. */
+  /** Time allowed until the upstream's response starts; 0 = none. */
   readonly requestTimeoutMs: number;
+  /** Rule-level filters (header modifiers, redirect, rewrite). */
+  readonly filters: CompiledFilters;
 }
 
 export interface ModelEntry {

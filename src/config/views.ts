@@ -33,6 +33,7 @@ export interface BackendRefView {
   weight?: number | undefined;
   filters?: { type: string }[] | undefined;
   modelNameOverride?: string | undefined;
+  headerMutation?: { set?: { name: string; value: string }[] | undefined; remove?: string[] | undefined } | undefined;
   priority?: number | undefined;
 }
 

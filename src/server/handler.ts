@@ -10,6 +10,7 @@ import type { EndpointState } from '../picker/endpoint.ts';
 import { pickLeastQueued } from '../picker/least-queued.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { forward } from '../upstream/proxy.ts';
+import { applyHeaderOps, redirectLocation, rewritePath } from '../routing/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from './body.ts';
 
@@ -96,6 +97,14 @@ export class DataPlane {
       throw new GatewayError('route_not_found', `no route matches ${method} ${path} on host "${host}"`);
     }
     const rule = matched.rule;
+    const matchedPrefix = matched.match.path.type === 'PathPrefix' ? matched.match.path.value : '/';
+    const { redirect, rewrite, requestHeaders, responseHeaders } = rule.filters;
+    if (redirect) {
+      const location = redirectLocation(redirect, { scheme: 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
+      res.writeHead(redirect.statusCode, { location, 'content-length': 0 });
+      res.end();
+      return { route: rule.routeKey, status: redirect.statusCode };
+    }
     const backend = chooseBackend(rule);
     const target = backend.target;
     if (target.kind === 'invalid') throw new GatewayError('invalid_backend', `${rule.id}: backend ${target.id} is not valid (${target.reason}): ${target.message}`);
@@ -104,9 +113,13 @@ export class DataPlane {
       json['model'] = backend.modelNameOverride;
       body = Buffer.from(JSON.stringify(json));
     }
+    if (requestHeaders) applyHeaderOps(req.headers, requestHeaders);
+    if (backend.filters?.requestHeaders) applyHeaderOps(req.headers, backend.filters.requestHeaders);
 
     let origin: string;
-    let hostHeader: string;
+    // Gateway API forwards the client's Host unless a filter rewrites it; AI routes address the
+    // backend by its own host name, as Envoy AI Gateway's host rewrite does.
+    let hostHeader = req.headers.host ?? host;
     let upstreamPath = url;
     let endpoint: EndpointState | undefined;
     const setHeaders: Record<string, string> = {};
@@ -114,22 +127,24 @@ export class DataPlane {
       endpoint = pickLeastQueued(target.pool.endpoints);
       if (!endpoint) throw new GatewayError('no_ready_endpoint', `InferencePool ${target.pool.namespace}/${target.pool.name} has no ready endpoint`);
       origin = endpoint.origin;
-      hostHeader = host;
       setHeaders['x-gateway-destination-endpoint'] = endpoint.key;
     } else {
       const t = nextTarget(target);
       if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
       origin = t.origin;
-      hostHeader = t.hostHeader;
+      if (rule.routeKind === 'AIGatewayRoute') hostHeader = t.hostHeader;
       endpoint = t.endpoint;
       if (path.startsWith('/v1/') && target.schema.prefix !== '/v1') upstreamPath = target.schema.prefix + url.slice(3);
     }
+    const rewritten = backend.filters?.rewrite ?? rewrite;
+    if (rewritten?.hostname) hostHeader = rewritten.hostname;
+    if (rewritten?.path) upstreamPath = rewritePath(path, rewritten.path, matchedPrefix) + (query ? '?' + query : '');
 
     if (endpoint) endpoint.inflight++;
     try {
       const result = await forward(
         this.#options.pools,
-        { origin, hostHeader, method, path: upstreamPath, headers: req.headers, body: method === 'GET' || method === 'HEAD' ? undefined : body, setHeaders, timeoutMs: rule.requestTimeoutMs, mapServerErrors: ai.value },
+        { origin, hostHeader, method, path: upstreamPath, headers: req.headers, body: method === 'GET' || method === 'HEAD' ? undefined : body, setHeaders, timeoutMs: rule.requestTimeoutMs, mapServerErrors: ai.value, responseHeaders: backend.filters?.responseHeaders ?? responseHeaders },
         res,
       );
       return { route: rule.routeKey, status: result.status };

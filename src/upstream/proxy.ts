@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 import type { UpstreamPools } from './pools.ts';
+import { applyHeaderOps } from '../routing/filters.ts';
+import type { HeaderOps } from '../routing/filters.ts';
 
 /** Request headers never forwarded (hop-by-hop, RFC 9110 §7.6.1) plus ones the proxy recomputes. */
 const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length', 'expect']);
@@ -25,6 +27,8 @@ export interface ForwardRequest {
   readonly timeoutMs: number;
   /** Map upstream 5xx to a 502 catalogue error instead of passing it through. */
   readonly mapServerErrors: boolean;
+  /** ResponseHeaderModifier of the rule, applied to the upstream's response headers. */
+  readonly responseHeaders?: HeaderOps | undefined;
 }
 
 export interface ForwardResult {
@@ -86,6 +90,7 @@ export async function forward(pools: UpstreamPools, fr: ForwardRequest, res: Ser
     const v = response.headers[name];
     if (v !== undefined) outHeaders[name] = v;
   }
+  if (fr.responseHeaders) applyHeaderOps(outHeaders, fr.responseHeaders);
   res.writeHead(status, outHeaders);
   // Send headers now so a stream's first byte is not held back until the first chunk.
   res.flushHeaders();
