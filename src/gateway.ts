@@ -168,7 +168,7 @@ export class Gateway {
     if (hasErrors(problems)) return reject(problems, true);
 
     try {
-      await this.#listeners.apply(new Set(snapshot.bindings.keys()));
+      await this.#listeners.apply(snapshot.bindings);
     } catch (err) {
       return reject([...problems, { severity: 'error', message: (err as Error).message }], true);
     }

@@ -6,6 +6,8 @@
 // Envoy Gateway Backends, AIServiceBackends or InferencePools (cross-namespace only with a
 // ReferenceGrant); InferencePools select ready pods by label on their targetPorts and name an
 // endpoint picker; InferenceObjectives give requests a priority.
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import type { RunningPod } from '../cluster/emulator.ts';
 import { parseServiceHostname, selectPods, targetPortOf } from '../cluster/plan.ts';
@@ -30,6 +32,7 @@ import type {
   PortBinding,
   ResourceStatus,
   RuntimeSnapshot,
+  TlsCertificate,
   UpstreamTarget,
   WeightedBackend,
 } from './snapshot.ts';
@@ -48,6 +51,7 @@ import type {
   InferencePoolView,
   ParentRefView,
   ReferenceGrantView,
+  SecretView,
 } from './views.ts';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -104,6 +108,7 @@ interface CompiledListener {
   readonly models: ModelEntry[];
   hasAIRoutes: boolean;
   attachedRoutes: number;
+  readonly certificates: readonly TlsCertificate[];
 }
 
 export function compile(input: CompileInput): RuntimeSnapshot {
@@ -156,14 +161,18 @@ export function compile(input: CompileInput): RuntimeSnapshot {
       gateway: key,
       name: l.spec.name,
       port: l.port,
-      protocol: 'HTTP',
+      protocol: l.spec.protocol === 'HTTPS' ? 'HTTPS' : 'HTTP',
       hostname: l.spec.hostname,
       table: new RouteTable(l.entries),
       models: l.models,
       hasAIRoutes: l.hasAIRoutes,
     };
     const b = bindings.get(l.port);
-    bindings.set(l.port, { port: l.port, listeners: [...(b?.listeners ?? []), runtime] });
+    if (b && b.protocol !== runtime.protocol) {
+      ctx.problems.push({ severity: 'error', location: l.gateway.source.locationOf(['spec', 'listeners', l.index, 'protocol']), resource: resourceLabel('Gateway', l.gateway.namespace, l.gateway.name), field: `spec.listeners[${l.index}].protocol`, message: `ProtocolConflict: port ${l.port} already serves ${b.protocol}; HTTP and HTTPS listeners need different ports` });
+      continue;
+    }
+    bindings.set(l.port, { port: l.port, protocol: runtime.protocol, listeners: [...(b?.listeners ?? []), runtime], certificates: [...(b?.certificates ?? []), ...l.certificates] });
   }
   for (const s of statuses) {
     if (s.kind !== 'Gateway') continue;
@@ -223,11 +232,21 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
     let acceptedCount = 0;
     g.object.spec.listeners.forEach((l, i) => {
       const field = `spec.listeners[${i}]`;
-      if (l.protocol !== 'HTTP') {
-        const msg = `protocol ${l.protocol} is not served yet (HTTPS and TLS listeners arrive with TLS termination); only HTTP listeners are served`;
+      let certificates: TlsCertificate[] = [];
+      if (l.protocol === 'HTTPS') {
+        const tls = resolveCertificates(ctx, g, i);
+        if ('error' in tls) {
+          ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i, 'tls', 'certificateRefs']), resource: label, field: `${field}.tls.certificateRefs`, message: `${tls.reason}: ${tls.error}` });
+          listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
+          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+          return;
+        }
+        certificates = tls.certificates;
+      } else if (l.protocol !== 'HTTP') {
+        const msg = `protocol ${l.protocol} is not served yet (TLS passthrough arrives with TLSRoute); HTTP and HTTPS listeners are served`;
         ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'protocol']), resource: label, field: `${field}.protocol`, message: msg });
         listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
         return;
       }
       const port = input.portOverride !== undefined && httpListeners.length === 1 ? input.portOverride : l.port;
@@ -237,12 +256,12 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const msg = `listener conflicts with ${previous}: same port ${port} and hostname "${l.hostname ?? ''}"`;
         ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i]), resource: label, field, message: msg });
         listenerStatus.push({ name: l.name, conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
         return;
       }
       seen.set(key, `${g.namespace}/${g.name}/${l.name}`);
       acceptedCount++;
-      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0 });
+      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates });
     });
     const conditions: Condition[] = [];
     const classNote = gcExists ? '' : ` (GatewayClass ${className} is not in the loaded files; standalone Sluice serves the Gateway anyway)`;
@@ -252,6 +271,44 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
     statuses.push({ kind: 'Gateway', namespace: g.namespace, name: g.name, conditions, sub: listenerStatus });
   }
   return out;
+}
+
+/** The certificates of an HTTPS listener: `kubernetes.io/tls` Secrets (cross-namespace needs a ReferenceGrant). */
+function resolveCertificates(ctx: Ctx, g: Resource<GatewayView>, index: number): { certificates: TlsCertificate[] } | { reason: string; error: string } {
+  const l = g.object.spec.listeners[index]!;
+  const certificates: TlsCertificate[] = [];
+  for (const ref of l.tls?.certificateRefs ?? []) {
+    const namespace = ref.namespace ?? g.namespace;
+    if ((ref.kind ?? 'Secret') !== 'Secret' || (ref.group ?? '') !== '') return { reason: 'InvalidCertificateRef', error: `certificateRef ${ref.kind} ${ref.name} is not a core Secret` };
+    if (namespace !== g.namespace && !referenceGranted(ctx, g, '', 'Secret', namespace, ref.name)) {
+      return { reason: 'RefNotPermitted', error: `Secret ${namespace}/${ref.name} is in another namespace and no ReferenceGrant in ${namespace} allows it` };
+    }
+    const secret = get<SecretView>(ctx.index, 'Secret', namespace, ref.name);
+    if (!secret) return { reason: 'InvalidCertificateRef', error: `Secret ${namespace}/${ref.name} not found` };
+    const pem = (k: string) => secret.object.stringData?.[k] ?? (secret.object.data?.[k] !== undefined ? Buffer.from(secret.object.data[k]!, 'base64').toString('utf8') : undefined);
+    const cert = pem('tls.crt');
+    const key = pem('tls.key');
+    if (!cert || !key) return { reason: 'InvalidCertificateRef', error: `Secret ${namespace}/${ref.name} lacks tls.crt or tls.key (type kubernetes.io/tls)` };
+    let names: string[];
+    try {
+      names = certificateNames(cert);
+      createSecureContext({ cert, key });
+    } catch (err) {
+      return { reason: 'InvalidCertificateRef', error: `Secret ${namespace}/${ref.name}: the certificate or key is not valid PEM (${(err as Error).message})` };
+    }
+    certificates.push({ secret: `${namespace}/${ref.name}`, cert, key, names });
+  }
+  if (certificates.length === 0) return { reason: 'InvalidCertificateRef', error: 'an HTTPS listener needs tls.certificateRefs' };
+  return { certificates };
+}
+
+/** DNS names a certificate covers: its subjectAltName DNS entries, else its subject CN. */
+function certificateNames(pem: string): string[] {
+  const x = new X509Certificate(pem);
+  const sans = (x.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+  if (sans.length > 0) return sans;
+  const cn = /CN=([^\n,]+)/.exec(x.subject)?.[1];
+  return cn ? [cn.toLowerCase()] : [];
 }
 
 // ---------------------------------------------------------------------------------------------

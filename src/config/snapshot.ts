@@ -98,7 +98,7 @@ export interface ListenerRuntime {
   readonly gateway: string;
   readonly name: string;
   readonly port: number;
-  readonly protocol: 'HTTP';
+  readonly protocol: 'HTTP' | 'HTTPS';
   readonly hostname?: string | undefined;
   readonly table: RouteTable<CompiledRule>;
   /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
@@ -106,10 +106,23 @@ export interface ListenerRuntime {
   readonly hasAIRoutes: boolean;
 }
 
+/** A certificate and key (PEM) from a `kubernetes.io/tls` Secret, with the names it covers. */
+export interface TlsCertificate {
+  /** `namespace/name` of the Secret. */
+  readonly secret: string;
+  readonly cert: string;
+  readonly key: string;
+  /** DNS names from the certificate (subjectAltName, else the subject CN), lower case. */
+  readonly names: readonly string[];
+}
+
 /** All listeners bound to one port (they are told apart by hostname). */
 export interface PortBinding {
   readonly port: number;
+  readonly protocol: 'HTTP' | 'HTTPS';
   readonly listeners: readonly ListenerRuntime[];
+  /** HTTPS: every certificate of the port's listeners; SNI chooses (first = default). */
+  readonly certificates: readonly TlsCertificate[];
 }
 
 export interface ResourceStatus {

@@ -79,6 +79,10 @@ export interface GatewayView {
       hostname?: string | undefined;
       port: number;
       protocol: string;
+      tls?: {
+        mode?: 'Terminate' | 'Passthrough' | undefined;
+        certificateRefs?: { group?: string | undefined; kind?: string | undefined; name: string; namespace?: string | undefined }[] | undefined;
+      } | undefined;
       allowedRoutes?: {
         namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None' | undefined } | undefined;
         kinds?: { group?: string | undefined; kind: string }[] | undefined;
@@ -142,4 +146,10 @@ export interface ReferenceGrantView {
 
 export interface ConfigMapView {
   data?: Record<string, string> | undefined;
+}
+
+export interface SecretView {
+  type?: string | undefined;
+  data?: Record<string, string> | undefined;
+  stringData?: Record<string, string> | undefined;
 }

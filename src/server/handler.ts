@@ -100,7 +100,7 @@ export class DataPlane {
     const matchedPrefix = matched.match.path.type === 'PathPrefix' ? matched.match.path.value : '/';
     const { redirect, rewrite, requestHeaders, responseHeaders } = rule.filters;
     if (redirect) {
-      const location = redirectLocation(redirect, { scheme: 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
+      const location = redirectLocation(redirect, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
       res.writeHead(redirect.statusCode, { location, 'content-length': 0 });
       res.end();
       return { route: rule.routeKey, status: redirect.statusCode };

@@ -1,12 +1,33 @@
-// One node:http server per bound port. Applying a new snapshot opens servers for new ports and closes
-// servers for ports no longer used (their in-flight requests and streams finish first).
+// One server per bound port: node:http for HTTP listeners, node:https for HTTPS listeners, where the
+// TLS SNI chooses among the certificates of the port's listeners (exact name, then wildcard, then the
+// first as default). Applying a new snapshot opens servers for new ports, updates certificates in
+// place, and closes servers for ports no longer used (their in-flight requests and streams finish).
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import type { PortBinding, TlsCertificate } from '../config/snapshot.ts';
 import type { DataPlane } from './handler.ts';
 
+interface Bound {
+  readonly server: Server;
+  readonly protocol: 'HTTP' | 'HTTPS';
+  /** HTTPS: SNI name → context, consulted on every handshake, replaced on reload. */
+  contexts: CertificateContexts;
+}
+
+interface CertificateContexts {
+  readonly exact: Map<string, SecureContext>;
+  readonly wildcard: [suffix: string, context: SecureContext][];
+  readonly fallback: SecureContext | undefined;
+}
+
+const SERVER_OPTIONS = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
+
 export class ListenerSet {
-  readonly #servers = new Map<number, Server>();
+  readonly #bound = new Map<number, Bound>();
   readonly #host: string;
   readonly #dataPlane: DataPlane;
 
@@ -15,49 +36,66 @@ export class ListenerSet {
     this.#host = host;
   }
 
-  /** Ports currently bound (the configured port; 0 is resolved to the actual port in `addresses`). */
-  get ports(): number[] {
-    return [...this.#servers.keys()];
-  }
-
   /** The actual port a configured port is served on (differs only for port 0 in tests). */
   actualPort(port: number): number | undefined {
-    const addr = this.#servers.get(port)?.address() as AddressInfo | null | undefined;
+    const addr = this.#bound.get(port)?.server.address() as AddressInfo | null | undefined;
     return addr?.port;
   }
 
-  /** Opens servers for `ports` not yet bound; closes the others. Rejects if a port cannot be bound. */
-  async apply(ports: ReadonlySet<number>): Promise<void> {
+  /** Brings the servers in line with `bindings`. Rejects if a port cannot be bound. */
+  async apply(bindings: ReadonlyMap<number, PortBinding>): Promise<void> {
     const opening: Promise<void>[] = [];
-    for (const port of ports) if (!this.#servers.has(port)) opening.push(this.#open(port));
-    const results = await Promise.allSettled(opening);
-    for (const [port, server] of this.#servers) {
-      if (!ports.has(port)) {
-        this.#servers.delete(port);
-        server.close();
-        server.closeIdleConnections();
-      }
+    for (const [port, b] of bindings) {
+      const current = this.#bound.get(port);
+      if (current && current.protocol !== b.protocol) this.#closePort(port);
+      const existing = this.#bound.get(port);
+      if (existing) existing.contexts = contextsFor(b.certificates);
+      else opening.push(this.#open(port, b));
     }
+    const results = await Promise.allSettled(opening);
+    for (const port of [...this.#bound.keys()]) if (!bindings.has(port)) this.#closePort(port);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  #open(port: number): Promise<void> {
-    const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.#dataPlane.handle(req, res, port));
+  #closePort(port: number): void {
+    const b = this.#bound.get(port);
+    if (!b) return;
+    this.#bound.delete(port);
+    b.server.close();
+    b.server.closeIdleConnections();
+  }
+
+  #open(port: number, binding: PortBinding): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.#dataPlane.handle(req, res, port);
+    const bound: Bound = { server: undefined as unknown as Server, protocol: binding.protocol, contexts: contextsFor(binding.certificates) };
+    const server =
+      binding.protocol === 'HTTPS'
+        ? (createHttpsServer(
+            {
+              ...SERVER_OPTIONS,
+              SNICallback: (name, cb) => cb(null, pick(bound.contexts, name)),
+              // A default certificate for clients that send no SNI.
+              ...(binding.certificates[0] ? { cert: binding.certificates[0].cert, key: binding.certificates[0].key } : {}),
+            },
+            handler,
+          ) as unknown as Server)
+        : createServer(SERVER_OPTIONS, handler);
+    (bound as { server: Server }).server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} on ${this.#host} is already in use (choose another with --port or change the Gateway listener)` : `cannot listen on ${this.#host}:${port}: ${err.message}`));
       });
       server.listen(port, this.#host, () => {
-        this.#servers.set(port, server);
+        this.#bound.set(port, bound);
         resolve();
       });
     });
   }
 
   async close(): Promise<void> {
-    const servers = [...this.#servers.values()];
-    this.#servers.clear();
+    const servers = [...this.#bound.values()].map((b) => b.server);
+    this.#bound.clear();
     await Promise.all(
       servers.map(
         (s) =>
@@ -68,4 +106,29 @@ export class ListenerSet {
       ),
     );
   }
+}
+
+function contextsFor(certs: readonly TlsCertificate[]): CertificateContexts {
+  const exact = new Map<string, SecureContext>();
+  const wildcard: [string, SecureContext][] = [];
+  let fallback: SecureContext | undefined;
+  for (const c of certs) {
+    const ctx = createSecureContext({ cert: c.cert, key: c.key });
+    fallback ??= ctx;
+    for (const name of c.names) {
+      if (name.startsWith('*.')) wildcard.push([name.slice(1), ctx]);
+      else if (!exact.has(name)) exact.set(name, ctx);
+    }
+  }
+  // The longest wildcard suffix is the most specific.
+  wildcard.sort((a, b) => b[0].length - a[0].length);
+  return { exact, wildcard, fallback };
+}
+
+function pick(c: CertificateContexts, servername: string): SecureContext | undefined {
+  const name = servername.toLowerCase();
+  const exact = c.exact.get(name);
+  if (exact) return exact;
+  for (const [suffix, ctx] of c.wildcard) if (name.endsWith(suffix) && name.length > suffix.length && !name.slice(0, -suffix.length).includes('.')) return ctx;
+  return c.fallback;
 }
