@@ -15,7 +15,7 @@ describe('seed 001 manifests, served unmodified', () => {
   let client: OpenAI;
 
   before(async () => {
-    gw = await Gateway.start({ files: [seedManifests], port: 0, adminPort: 0, watch: false, log: () => undefined });
+    gw = await Gateway.start({ files: [seedManifests], port: 0, adminPort: 0, watch: false, debugHeaders: true, log: () => undefined });
     base = `http://127.0.0.1:${gw.listenerPort(0)}`;
     client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
@@ -67,6 +67,14 @@ describe('seed 001 manifests, served unmodified', () => {
       pods.add(response.headers.get('x-inference-pod') ?? '');
     }
     assert.equal(pods.size, 3);
+  });
+
+  it("picks with the seed's plugins-config profile as written (unweighted scorers)", async () => {
+    const { response } = await client.chat.completions.create({ model: LLAMA, messages: [{ role: 'user', content: 'which replica?' }], max_tokens: 2 }).withResponse();
+    const pick = response.headers.get('x-sluice-pick') ?? '';
+    assert.match(pick, /profile=default/);
+    assert.match(pick, /queue-scorer=[\d.]+\*1; kv-cache-utilization-scorer=[\d.]+\*1; prefix-cache-scorer=[\d.]+\*1/);
+    assert.match(pick, new RegExp(`endpoint=127\\.0\\.0\\.1:\\d+`));
   });
 
   it('lists the routed models', async () => {

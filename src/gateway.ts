@@ -33,6 +33,8 @@ export interface GatewayOptions {
   readonly log?: ((line: string) => void) | undefined;
   readonly simulatorDefaults?: EmulatorOptions['simulatorDefaults'];
   readonly scrapeIntervalMs?: number | undefined;
+  /** Add the picker's decision as an `x-sluice-pick` response header on InferencePool responses. */
+  readonly debugHeaders?: boolean | undefined;
   readonly readStdin?: (() => string) | undefined;
 }
 
@@ -76,7 +78,7 @@ export class Gateway {
     this.#log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.#emulator = new ClusterEmulator({ host: '127.0.0.1', simulatorDefaults: options.simulatorDefaults, log: (l) => this.#log(l) });
     this.#scraper = new MetricsScraper({ intervalMs: options.scrapeIntervalMs ?? 50 });
-    this.#dataPlane = new DataPlane({ pools: this.#pools, metrics: this.metrics, log: (l) => this.#log(l) });
+    this.#dataPlane = new DataPlane({ pools: this.#pools, metrics: this.metrics, debugHeaders: options.debugHeaders, log: (l) => this.#log(l) });
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
   }
 

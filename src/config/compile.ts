@@ -23,6 +23,8 @@ import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
 import { parseDurationMs } from './schemas/meta.ts';
 import type { Problem } from './problems.ts';
 import { lookupKind } from './schemas/index.ts';
+import type { EndpointPickerConfig } from './schemas/index.ts';
+import { PickerConfigError, buildScheduler } from '../picker/index.ts';
 import type {
   BackendTarget,
   CompiledRule,
@@ -777,6 +779,14 @@ function parsePickerConfig(ctx: Ctx, text: string, source: string): { source: st
   const result = info.schema.safeParse(doc);
   if (!result.success) {
     for (const issue of result.error.issues) ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${source}`, field: issue.path.join('.'), message: issue.message });
+    return { source: `default profile (${source} is invalid)` };
+  }
+  // Build the scheduler once here so plugin and parameter errors refuse the configuration with a name.
+  try {
+    buildScheduler(result.data as EndpointPickerConfig);
+  } catch (err) {
+    if (!(err instanceof PickerConfigError)) throw err;
+    ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${source}`, message: err.message });
     return { source: `default profile (${source} is invalid)` };
   }
   return { source, config: result.data };

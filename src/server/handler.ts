@@ -7,7 +7,7 @@ import type { CompiledRule, EndpointsBackend, ListenerRuntime, PortBinding, Runt
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
-import { pickLeastQueued } from '../picker/least-queued.ts';
+import { PoolSchedulers, formatDecision } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { forward } from '../upstream/proxy.ts';
 import { applyHeaderOps, redirectLocation, rewritePath } from '../routing/filters.ts';
@@ -19,6 +19,8 @@ const AI_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embedd
 
 export interface DataPlaneOptions {
   readonly pools: UpstreamPools;
+  /** Add `x-sluice-pick` (the picker's decision: endpoint, profile, scores, prefix blocks) to pool responses. */
+  readonly debugHeaders?: boolean | undefined;
   readonly metrics: GatewayMetrics;
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -28,9 +30,14 @@ export class DataPlane {
   #snapshot: RuntimeSnapshot | undefined;
   readonly #options: DataPlaneOptions;
   readonly #maxBody: number;
+  /** One scheduler per InferencePool; its learned state (prefix index) outlives snapshots. */
+  readonly #schedulers: PoolSchedulers;
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
+    this.#schedulers = new PoolSchedulers({
+      onConfigError: (pool, err) => options.log?.(`InferencePool ${pool.namespace}/${pool.name}: ${err.message}; using the default profile`),
+    });
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
 
@@ -41,6 +48,7 @@ export class DataPlane {
   /** Makes `next` the snapshot for new requests; requests in flight keep theirs. */
   swap(next: RuntimeSnapshot): void {
     this.#snapshot = next;
+    this.#schedulers.retain(next.pools.keys());
   }
 
   handle(req: IncomingMessage, res: ServerResponse, port: number): void {
@@ -124,10 +132,14 @@ export class DataPlane {
     let endpoint: EndpointState | undefined;
     const setHeaders: Record<string, string> = {};
     if (target.kind === 'pool') {
-      endpoint = pickLeastQueued(target.pool.endpoints);
-      if (!endpoint) throw new GatewayError('no_ready_endpoint', `InferencePool ${target.pool.namespace}/${target.pool.name} has no ready endpoint`);
+      const decision = this.#schedulers.get(target.pool).schedule({ model: model ?? '', targetModel: backend.modelNameOverride ?? model, headers: req.headers, body: json });
+      endpoint = decision.endpoint;
       origin = endpoint.origin;
-      setHeaders['x-gateway-destination-endpoint'] = endpoint.key;
+      setHeaders['x-gateway-destination-endpoint'] = decision.targets.map((t) => t.key).join(',');
+      // The objective headers choose a priority here; they are not for the model server.
+      delete req.headers['x-gateway-inference-objective'];
+      delete req.headers['x-llm-d-inference-objective'];
+      if (this.#options.debugHeaders) res.setHeader('x-sluice-pick', formatDecision(decision));
     } else {
       const t = nextTarget(target);
       if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);

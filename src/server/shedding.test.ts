@@ -1,0 +1,107 @@
+// Priority admission through the running gateway: with the pool saturated (one simulated replica,
+// one running slot, a queue longer than the saturation threshold), a sheddable request (priority < 0)
+// gets 429 at once while a critical one (priority >= 0) is admitted and completes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { Gateway } from '../gateway.ts';
+
+const MANIFESTS = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sim}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: sim}}
+  template:
+    metadata: {labels: {app: sim}}
+    spec:
+      containers:
+        - name: sim
+          image: ghcr.io/llm-d/llm-d-inference-sim:v0.4.0
+          args: [--model, m, --port, "8000", --max-num-seqs, "1", --time-to-first-token, 250ms, --inter-token-latency, "0"]
+---
+apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: pool}
+spec:
+  selector: {matchLabels: {app: sim}}
+  targetPorts: [{number: 8000}]
+---
+apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferenceObjective
+metadata: {name: critical}
+spec: {priority: 10, poolRef: {name: pool}}
+---
+apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferenceObjective
+metadata: {name: batch}
+spec: {priority: -1, poolRef: {name: pool}}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+    - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: m}]}]
+      backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: pool}]
+`;
+
+describe('priority admission under saturation', () => {
+  let dir: string;
+  let gw: Gateway;
+  let base: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-shed-'));
+    writeFileSync(join(dir, 'all.yaml'), MANIFESTS);
+    gw = await Gateway.start({ files: [dir], port: 0, adminPort: false, watch: false, log: () => undefined });
+    base = `http://127.0.0.1:${gw.listenerPort(0)}`;
+  });
+  after(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = (objective: string) =>
+    request(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gateway-inference-objective': objective },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }),
+    });
+
+  it('sheds priority < 0 with 429 and admits priority >= 0', async () => {
+    // Fill the replica: 1 running + 7 waiting (> the queue-depth threshold of 5).
+    const filling = Array.from({ length: 8 }, () => send('critical'));
+    // Wait until the scraped metrics show the queue (bounded: the simulator answers in ~2 s in all).
+    const pool = gw.snapshot!.pools.get('default/pool')!;
+    const deadline = Date.now() + 5000;
+    while (pool.endpoints[0]!.metrics.waiting <= 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pool.endpoints[0]!.metrics.waiting > 5, `queue seen by the picker: ${pool.endpoints[0]!.metrics.waiting}`);
+
+    const shed = await send('batch');
+    assert.equal(shed.statusCode, 429);
+    assert.ok(shed.headers['retry-after']);
+    const body = (await shed.body.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'shed');
+
+    const critical = await send('critical');
+    assert.equal(critical.statusCode, 200);
+    await critical.body.dump();
+    for (const r of await Promise.all(filling)) {
+      assert.equal(r.statusCode, 200);
+      await r.body.dump();
+    }
+  });
+});
