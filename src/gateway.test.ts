@@ -140,6 +140,10 @@ describe('seed 001 manifests, served unmodified', () => {
     assert.equal((await request(`${admin}/readyz`)).statusCode, 200);
     const metrics = await (await request(`${admin}/metrics`)).body.text();
     assert.match(metrics, /sluice_requests_total\{route="default\/inference-pool-with-aigwroute",code="200"\} \d+/);
+    assert.match(metrics, /inference_pool_ready_pods\{name="vllm-llama3-8b-instruct"\} 3/);
+    assert.match(metrics, /inference_objective_request_total\{model_name="meta-llama\/Llama-3.1-8B-Instruct",target_model_name="meta-llama\/Llama-3.1-8B-Instruct"\} \d+/);
+    assert.match(metrics, /inference_extension_scheduler_attempts_total\{status="success"\} \d+/);
+    assert.match(metrics, /inference_pool_average_queue_size\{name="mistral"\} 0/);
     const status = (await (await request(`${admin}/api/status`)).body.json()) as { generation: number; ignored: { kind: string }[] };
     assert.equal(status.generation, 1);
     assert.ok(status.ignored.some((i) => i.kind === 'ServiceAccount'));

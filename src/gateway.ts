@@ -80,6 +80,7 @@ export class Gateway {
     this.#scraper = new MetricsScraper({ intervalMs: options.scrapeIntervalMs ?? 50 });
     this.#dataPlane = new DataPlane({ pools: this.#pools, metrics: this.metrics, debugHeaders: options.debugHeaders, log: (l) => this.#log(l) });
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
+    this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
   }
 
   /** Loads, starts and serves; throws ConfigError when the initial configuration is refused. */

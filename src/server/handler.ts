@@ -132,7 +132,16 @@ export class DataPlane {
     let endpoint: EndpointState | undefined;
     const setHeaders: Record<string, string> = {};
     if (target.kind === 'pool') {
-      const decision = this.#schedulers.get(target.pool).schedule({ model: model ?? '', targetModel: backend.modelNameOverride ?? model, headers: req.headers, body: json });
+      const metrics = this.#options.metrics;
+      let decision;
+      try {
+        decision = this.#schedulers.get(target.pool).schedule({ model: model ?? '', targetModel: backend.modelNameOverride ?? model, headers: req.headers, body: json });
+      } catch (err) {
+        metrics.schedulerAttempts.inc({ status: 'failure' });
+        throw err;
+      }
+      metrics.schedulerAttempts.inc({ status: 'success' });
+      metrics.objectiveRequests.inc({ model_name: model ?? '', target_model_name: backend.modelNameOverride ?? model ?? '' });
       endpoint = decision.endpoint;
       origin = endpoint.origin;
       setHeaders['x-gateway-destination-endpoint'] = decision.targets.map((t) => t.key).join(',');

@@ -1,6 +1,8 @@
 // Every Prometheus metric the gateway exports is named here (DESIGN.md §3: telemetry/).
 // Recording is a counter increment and a histogram observation per request: cheap enough for the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolRuntime } from '../config/snapshot.ts';
+import { poolStats } from '../picker/index.ts';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -8,6 +10,10 @@ export class GatewayMetrics {
   readonly duration: Histogram<'route'>;
   readonly configGeneration: Gauge;
   readonly configReloads: Counter<'result'>;
+  // Inference Extension endpoint-picker metrics, under their upstream names.
+  readonly objectiveRequests: Counter<'model_name' | 'target_model_name'>;
+  readonly schedulerAttempts: Counter<'status'>;
+  #pools: () => Iterable<PoolRuntime> = () => [];
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
@@ -21,6 +27,39 @@ export class GatewayMetrics {
     });
     this.configGeneration = new Gauge({ name: 'sluice_config_generation', help: 'Generation of the configuration being served', registers: [this.registry] });
     this.configReloads = new Counter({ name: 'sluice_config_reloads_total', help: 'Configuration reloads by result (applied, rejected)', labelNames: ['result'], registers: [this.registry] });
+    this.objectiveRequests = new Counter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers: [this.registry] });
+    this.schedulerAttempts = new Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers: [this.registry] });
+    // Pool gauges are computed when scraped, from the pools of the snapshot being served.
+    const metrics = this;
+    const poolGauge = (name: string, help: string, value: (s: ReturnType<typeof poolStats>) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['name'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const p of metrics.#pools()) this.set({ name: p.name }, value(poolStats(p.endpoints)));
+        },
+      });
+    poolGauge('inference_pool_average_kv_cache_utilization', 'Average KV-cache utilisation of the pool endpoints with fresh metrics', (s) => s.averageKvCacheUtilization);
+    poolGauge('inference_pool_average_queue_size', 'Average waiting-queue size of the pool endpoints with fresh metrics', (s) => s.averageQueueSize);
+    poolGauge('inference_pool_ready_pods', 'Ready endpoints of the pool', (s) => s.readyEndpoints);
+    new Gauge({
+      name: 'inference_pool_per_pod_queue_size',
+      help: 'Waiting-queue size per pool endpoint',
+      labelNames: ['name', 'model_server_pod'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of metrics.#pools()) for (const e of p.endpoints) this.set({ name: p.name, model_server_pod: e.podName || e.key }, e.metrics.waiting);
+      },
+    });
+  }
+
+  /** Where the pool gauges read their pools from (the served snapshot). */
+  setPoolSource(pools: () => Iterable<PoolRuntime>): void {
+    this.#pools = pools;
   }
 
   observe(route: string, status: number, ms: number): void {
