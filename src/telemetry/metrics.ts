@@ -30,7 +30,7 @@ export class GatewayMetrics {
     this.objectiveRequests = new Counter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers: [this.registry] });
     this.schedulerAttempts = new Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers: [this.registry] });
     // Pool gauges are computed when scraped, from the pools of the snapshot being served.
-    const metrics = this;
+    const pools = () => this.#pools();
     const poolGauge = (name: string, help: string, value: (s: ReturnType<typeof poolStats>) => number) =>
       new Gauge({
         name,
@@ -39,7 +39,7 @@ export class GatewayMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const p of metrics.#pools()) this.set({ name: p.name }, value(poolStats(p.endpoints)));
+          for (const p of pools()) this.set({ name: p.name }, value(poolStats(p.endpoints)));
         },
       });
     poolGauge('inference_pool_average_kv_cache_utilization', 'Average KV-cache utilisation of the pool endpoints with fresh metrics', (s) => s.averageKvCacheUtilization);
@@ -52,7 +52,7 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const p of metrics.#pools()) for (const e of p.endpoints) this.set({ name: p.name, model_server_pod: e.podName || e.key }, e.metrics.waiting);
+        for (const p of pools()) for (const e of p.endpoints) this.set({ name: p.name, model_server_pod: e.podName || e.key }, e.metrics.waiting);
       },
     });
   }
