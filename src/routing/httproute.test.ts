@@ -2,34 +2,15 @@
 // header modifiers, redirects, rewrites and the 500 for filters not implemented yet.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
-import { Gateway } from '../gateway.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
+import type { TestGateway } from '../test-support/gateway.ts';
 import { startEcho } from '../test-support/echo.ts';
 import type { EchoAnswer } from '../test-support/echo.ts';
 
 function manifests(a: number, b: number): string {
-  const backend = (name: string, port: number) => `
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: ${name}}
-spec:
-  endpoints: [{ip: {address: 127.0.0.1, port: ${port}}}]
----`;
   const ref = (name: string, extra = '') => `{group: gateway.envoyproxy.io, kind: Backend, name: ${name}${extra}}`;
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-${backend('a', a)}
-${backend('b', b)}
-apiVersion: gateway.networking.k8s.io/v1
+  return `${TEST_GATEWAY_YAML}${backendYaml('a', a)}${backendYaml('b', b)}apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: r}
 spec:
@@ -66,22 +47,18 @@ spec:
 }
 
 describe('HTTPRoute data plane', () => {
-  let dir: string;
-  let gw: Gateway;
+  let t: TestGateway;
   let base: string;
   let echoes: Awaited<ReturnType<typeof startEcho>>[];
 
   before(async () => {
     echoes = [await startEcho('pod-a'), await startEcho('pod-b')];
-    dir = mkdtempSync(join(tmpdir(), 'sluice-httproute-'));
-    writeFileSync(join(dir, 'all.yaml'), manifests(echoes[0]!.port, echoes[1]!.port));
-    gw = await Gateway.start({ files: [dir], port: 0, adminPort: false, watch: false, log: () => undefined });
-    base = `http://127.0.0.1:${gw.listenerPort(0)}`;
+    t = await startTestGateway(manifests(echoes[0]!.port, echoes[1]!.port));
+    base = t.base;
   });
   after(async () => {
-    await gw.close();
+    await t.close();
     for (const e of echoes) await e.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function get(path: string, headers: Record<string, string> = {}) {
@@ -118,7 +95,7 @@ describe('HTTPRoute data plane', () => {
     const r = await get('/redirect/page?q=1');
     assert.equal(r.status, 301);
     // No scheme or port in the filter: the listener's port is kept (here the test's ephemeral port).
-    assert.equal(r.headers['location'], `http://other.example.com:${gw.listenerPort(0)}/moved/page?q=1`);
+    assert.equal(r.headers['location'], `http://other.example.com:${t.gw.listenerPort(0)}/moved/page?q=1`);
   });
 
   it('rewrites host and path prefix', async () => {

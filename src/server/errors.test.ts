@@ -2,14 +2,12 @@
 // no ready endpoint → 503, upstream timeout → 504, and the path prefix of an AIServiceBackend.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
-import { Gateway } from '../gateway.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
+import type { TestGateway } from '../test-support/gateway.ts';
 
 /** A tiny upstream that records paths and answers by path: /fail → 500, /slow → never, else 200. */
 function startRecorder(): Promise<{ server: Server; port: number; paths: string[] }> {
@@ -32,13 +30,7 @@ function startRecorder(): Promise<{ server: Server; port: number; paths: string[
 
 function manifests(upstreamPort: number, closedPort: number): string {
   const backend = (name: string, port: number, prefix?: string) => `
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: {name: ${name}}
-spec:
-  endpoints: [{ip: {address: 127.0.0.1, port: ${port}}}]
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
+${backendYaml(name, port)}apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
 metadata: {name: ${name}}
 spec:
@@ -48,14 +40,7 @@ spec:
   const rule = (model: string, ref: string, extra = '') => `
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: ${model}}]}]
       backendRefs: [{name: ${ref}}]${extra}`;
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
+  return `${TEST_GATEWAY_YAML}
 ${backend('ok', upstreamPort, '/custom/v9')}
 ${backend('fail', upstreamPort, '/fail/v1')}
 ${backend('slow', upstreamPort, '/slow/v1')}
@@ -84,8 +69,7 @@ async function chat(base: string, model: string) {
 }
 
 describe('error mapping', () => {
-  let dir: string;
-  let gw: Gateway;
+  let t: TestGateway;
   let base: string;
   let upstream: Awaited<ReturnType<typeof startRecorder>>;
 
@@ -94,16 +78,13 @@ describe('error mapping', () => {
     const closed = await startRecorder();
     const closedPort = closed.port;
     await new Promise<void>((r) => closed.server.close(() => r()));
-    dir = mkdtempSync(join(tmpdir(), 'sluice-errors-'));
-    writeFileSync(join(dir, 'all.yaml'), manifests(upstream.port, closedPort));
-    gw = await Gateway.start({ files: [dir], port: 0, adminPort: false, watch: false, log: () => undefined });
-    base = `http://127.0.0.1:${gw.listenerPort(0)}`;
+    t = await startTestGateway(manifests(upstream.port, closedPort));
+    base = t.base;
   });
   after(async () => {
-    await gw.close();
+    await t.close();
     upstream.server.closeAllConnections();
     await new Promise<void>((r) => upstream.server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('rewrites the path with the AIServiceBackend schema prefix', async () => {

@@ -3,21 +3,11 @@
 // gets 429 at once while a critical one (priority >= 0) is admitted and completes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
-import { Gateway } from '../gateway.ts';
+import { TEST_GATEWAY_YAML, startTestGateway } from '../test-support/gateway.ts';
+import type { TestGateway } from '../test-support/gateway.ts';
 
-const MANIFESTS = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-apiVersion: apps/v1
+const MANIFESTS = `${TEST_GATEWAY_YAML}apiVersion: apps/v1
 kind: Deployment
 metadata: {name: sim}
 spec:
@@ -59,20 +49,14 @@ spec:
 `;
 
 describe('priority admission under saturation', () => {
-  let dir: string;
-  let gw: Gateway;
+  let t: TestGateway;
   let base: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sluice-shed-'));
-    writeFileSync(join(dir, 'all.yaml'), MANIFESTS);
-    gw = await Gateway.start({ files: [dir], port: 0, adminPort: false, watch: false, log: () => undefined });
-    base = `http://127.0.0.1:${gw.listenerPort(0)}`;
+    t = await startTestGateway(MANIFESTS);
+    base = t.base;
   });
-  after(async () => {
-    await gw.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => t.close());
 
   const send = (objective: string) =>
     request(`${base}/v1/chat/completions`, {
@@ -85,7 +69,7 @@ describe('priority admission under saturation', () => {
     // Fill the replica: 1 running + 7 waiting (> the queue-depth threshold of 5).
     const filling = Array.from({ length: 8 }, () => send('critical'));
     // Wait until the scraped metrics show the queue (bounded: the simulator answers in ~2 s in all).
-    const pool = gw.snapshot!.pools.get('default/pool')!;
+    const pool = t.gw.snapshot!.pools.get('default/pool')!;
     const deadline = Date.now() + 5000;
     while (pool.endpoints[0]!.metrics.waiting <= 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(pool.endpoints[0]!.metrics.waiting > 5, `queue seen by the picker: ${pool.endpoints[0]!.metrics.waiting}`);
