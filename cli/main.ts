@@ -9,7 +9,7 @@ import { renderStatusTable, statusReport } from '../src/controlplane/status-repo
 import type { StatusReport } from '../src/controlplane/status-report.ts';
 import { formatProblem } from '../src/config/problems.ts';
 import { parseSimulatorArgs } from '../simulator/options.ts';
-import { startSimulator } from '../simulator/server.ts';
+import { startSimulators } from '../simulator/server.ts';
 
 /** The checkout root (holds package.json), found from this module whether it runs from source or dist/. */
 export function projectRoot(): string {
@@ -137,11 +137,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
     .helpOption(false)
     .argument('[flags...]')
     .action(async (flags: string[]) => {
-      const { options, warnings } = parseSimulatorArgs(flags, { host: '127.0.0.1' });
+      const { options, warnings, replicas } = parseSimulatorArgs(flags, { host: '127.0.0.1' });
       for (const w of warnings) io.err(`sluice sim: ${w}\n`);
-      const sim = await startSimulator(options);
-      io.out(`simulator for ${options.model} listening on ${sim.url}\n`);
-      const stop = () => void sim.close().then(() => process.exit(0));
+      const sims = await startSimulators({ ...options, replicas });
+      io.out(`simulator for ${options.model}: ${sims.urls.length} replica(s) listening on ${sims.urls.join(', ')}\n`);
+      const stop = () => void sims.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

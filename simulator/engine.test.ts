@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine, QueueFullError } from './engine.ts';
+import { Engine, KvCapacityError, QueueFullError } from './engine.ts';
+import { PrefixKvCache } from './kvcache.ts';
 import type { Sequence, SequenceRequest } from './engine.ts';
 
 function req(adapter?: string, signal?: AbortSignal): SequenceRequest {
@@ -101,5 +102,47 @@ describe('Engine', () => {
     (await a2.promise).release();
     base.release();
     assert.equal(engine.running, 0);
+  });
+
+  it('waits for KV blocks first come, first served, and refuses what can never fit', async () => {
+    const kv = new PrefixKvCache(10, 16);
+    const engine = new Engine({ maxNumSeqs: 8, maxWaitingQueueLength: 10, maxLoras: 1 }, kv);
+    const long = (seed: string): SequenceRequest => ({ adapter: undefined, promptText: seed.repeat(256), promptTokens: 64, outputTokens: 16 });
+    const a = await engine.admit(long('a')); // 4 + 1 blocks
+    const b = await engine.admit(long('b')); // 5 more: the cache is fully held or promised
+    const c = watch(engine.admit(long('c')));
+    const small = watch(engine.admit({ adapter: undefined, promptText: 'hi', promptTokens: 1 }));
+    await tick();
+    assert.equal(engine.running, 2);
+    assert.equal(engine.waiting, 2, 'a small request does not overtake the one waiting for blocks');
+    await assert.rejects(engine.admit({ adapter: undefined, promptText: 'z'.repeat(800), promptTokens: 200 }), KvCapacityError);
+
+    a.release();
+    await tick();
+    assert.equal(c.settled(), true);
+    assert.equal(small.settled(), false, 'b + c hold or promise all 10 blocks');
+    b.release();
+    await tick();
+    assert.equal(small.settled(), true);
+    (await c.promise).release();
+    (await small.promise).release();
+    assert.equal(kv.usage(), 0);
+  });
+
+  it('charges the adapter load time to the request that loads it and to those that wait for the load', async () => {
+    const engine = new Engine({ maxNumSeqs: 4, maxWaitingQueueLength: 10, maxLoras: 1, loraLoadTimeMs: 50 });
+    const first = await engine.admit(req('a1'));
+    assert.equal(first.adapterLoadMs, 50);
+    const second = await engine.admit(req('a1'));
+    assert.ok(second.adapterLoadMs > 0 && second.adapterLoadMs <= 50, 'still loading');
+    first.release();
+    second.release();
+    const other = await engine.admit(req('a2')); // evicts a1 (idle) from the only slot
+    assert.equal(other.adapterLoadMs, 50);
+    assert.deepEqual(engine.loadedAdapters(), ['a2']);
+    other.release();
+    const base = await engine.admit(req());
+    assert.equal(base.adapterLoadMs, 0);
+    base.release();
   });
 });

@@ -1,46 +1,45 @@
-// The completion handler shared by /v1/chat/completions and /v1/completions: admission through the
-// engine, token pacing from the latency model, and the OpenAI response (whole body or SSE stream).
+// The generation handler shared by every dialect (OpenAI chat and text completions, Anthropic
+// Messages, Bedrock Converse): faults, admission through the engine, token pacing from the latency
+// model, and the answer as a whole body or a stream in the dialect's format.
+//
+// Each of the `n` choices is its own sequence in the engine (a slot, KV blocks, its own queue wait and
+// timings), as vLLM runs parallel sampling; later choices find the prompt in the prefix cache.
 //
 // Timing headers (the simulator's own numbers, for tests and debugging; milliseconds with up to 3
-// decimals):
-//   x-sim-queue-ms      measured time spent waiting for a slot
-//   x-sim-ttft-ms       computed time from getting a slot to the first token (prefill × load factor)
-//   x-sim-load-factor   load factor when the request started running
-//   x-sim-running       running sequences when it started, itself included
-//   x-sim-prompt-tokens prompt tokens (≈ 4 characters each)
-//   x-sim-cached-tokens prompt tokens served from the prefix cache (always 0 for now)
-//   x-sim-decode-ms     computed decode time, the sum of inter-token waits (whole-body responses only:
-//                       a stream's headers leave before decoding)
-// A stream's headers are written together with its first token, so they can carry these values.
+// decimals). They describe the first choice of a whole-body answer, or the choice whose token opened
+// a stream:
+//   x-sim-queue-ms       measured time spent waiting to start (slot, adapter slot or KV blocks)
+//   x-sim-ttft-ms        computed time from starting to the first token = lora-load + prefill
+//   x-sim-prefill-ms     computed prefill time: the latency formula × load factor
+//   x-sim-lora-load-ms   computed adapter load wait (0 when loaded or for the base model)
+//   x-sim-load-factor    load factor when the sequence started
+//   x-sim-running        running sequences when it started, itself included
+//   x-sim-prompt-tokens  prompt tokens (tokenizer approximation)
+//   x-sim-cached-tokens  prompt tokens served from the prefix cache
+//   x-sim-fault-delay-ms injected delay before processing (only when there was one)
+//   x-sim-decode-ms      computed decode time, the sum of inter-token waits (whole-body answers only:
+//                        a stream's headers leave with its first token)
 
 import { once } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { QueueFullError } from './engine.ts';
-import type { Engine } from './engine.ts';
-import { maybeInjectFailure } from './failures.ts';
-import { HttpError, sendJson } from './http-util.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openAIDialect } from './dialect.ts';
+import type { ChoiceResult, Chunk, Dialect, ResponseMeta } from './dialect.ts';
+import { KvCapacityError, QueueFullError } from './engine.ts';
+import type { Engine, Sequence } from './engine.ts';
+import { planFaults } from './failures.ts';
+import { HttpError } from './http-util.ts';
 import type { LatencyModel } from './latency.ts';
 import type { SimulatorMetrics } from './metrics.ts';
 import type { ModelCatalog } from './models.ts';
-import {
-  chatChunk,
-  chatCompletion,
-  responseId,
-  SSE_DONE,
-  sseData,
-  textChunk,
-  textCompletion,
-  unixSeconds,
-  usage,
-  usageChunk,
-} from './openai-shapes.ts';
-import type { ResponseMeta } from './openai-shapes.ts';
+import { responseId, unixSeconds } from './openai-shapes.ts';
 import type { SimulatorOptions } from './options.ts';
 import { paceTokens } from './pacer.ts';
 import type { Random } from './random.ts';
 import type { GenerationRequest } from './requests.ts';
 import { planOutput } from './textgen.ts';
+import type { OutputPlan } from './textgen.ts';
 
 export interface GenerationContext {
   readonly options: SimulatorOptions;
@@ -59,13 +58,38 @@ function ms(x: number): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
-/** Throws HttpError for anything refused before running; resolves when the response is over. */
+/** The same error with more headers. */
+function withHeaders(err: HttpError, headers: OutgoingHttpHeaders): HttpError {
+  return new HttpError(err.status, err.type, err.code, err.message, err.param, { ...headers, ...err.headers });
+}
+
+interface ChoiceRun {
+  readonly plan: OutputPlan;
+  seq?: Sequence;
+  prefillMs: number;
+  ttftMs: number;
+  decodeMs: number;
+  emitted: number;
+}
+
+function result(index: number, r: ChoiceRun): ChoiceResult {
+  return {
+    index,
+    text: r.plan.tokens.join(''),
+    completionTokens: r.plan.tokens.length,
+    finishReason: r.plan.finishReason,
+    stopReason: r.plan.stopReason,
+  };
+}
+
+/** Throws HttpError for anything refused before the answer starts; resolves when the response is over. */
 export async function handleGeneration(
   ctx: GenerationContext,
   req: IncomingMessage,
   res: ServerResponse,
   g: GenerationRequest,
   arrivedAt: number,
+  dialect: Dialect = openAIDialect(g.endpoint),
 ): Promise<void> {
   const { options, engine, latency, metrics } = ctx;
   const model = ctx.catalog.resolve(g.model);
@@ -83,16 +107,8 @@ export async function handleGeneration(
       g.endpoint === 'chat' ? 'messages' : 'prompt',
     );
   }
-  const injected = maybeInjectFailure(ctx.rng, options.failureInjectionRate, options.failureTypes, model.name);
-  if (injected) throw injected;
-
-  const plan = planOutput(ctx.rng, {
-    mode: options.mode,
-    echoText: g.echoText,
-    maxTokens: g.maxTokens,
-    contextLeft: options.maxModelLen - g.promptTokens,
-    ignoreEos: g.ignoreEos,
-  });
+  const faults = planFaults(ctx.rng, options, req.headers, model.name);
+  const meta: ResponseMeta = { id: dialect.newId(), created: unixSeconds(), model: model.name };
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -102,105 +118,209 @@ export async function handleGeneration(
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
   };
   res.on('close', onClose);
+  const cleanup = (): void => {
+    untrack();
+    res.off('close', onClose);
+  };
 
-  const headers: OutgoingHttpHeaders = { ...ctx.identityHeaders() };
+  const headers: OutgoingHttpHeaders = { ...ctx.identityHeaders(), ...dialect.headers(meta) };
   if (options.enableRequestIdHeaders) {
     const incoming = req.headers['x-request-id'];
     headers['x-request-id'] = typeof incoming === 'string' && incoming !== '' ? incoming : responseId('cmpl').slice(5);
   }
 
-  let seq;
+  // Faults decided before the engine sees the request.
   try {
-    seq = await engine.admit({ adapter: model.adapter, promptText: g.promptText, promptTokens: g.promptTokens, signal });
-  } catch (err) {
-    untrack();
-    res.off('close', onClose);
-    if (err instanceof QueueFullError) {
-      throw new HttpError(429, 'rate_limit_error', 'rate_limit_exceeded', `Too many requests: ${err.message}.`, null, {
-        ...headers,
-        'retry-after': '1',
-      });
+    if (faults.delayMs > 0) {
+      headers['x-sim-fault-delay-ms'] = ms(faults.delayMs);
+      await sleep(faults.delayMs, undefined, { signal });
     }
+    if (faults.reset) {
+      req.socket.resetAndDestroy();
+      cleanup();
+      return;
+    }
+    if (faults.hang) {
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      cleanup();
+      return;
+    }
+    if (faults.error) throw withHeaders(faults.error, headers);
+  } catch (err) {
+    cleanup();
     if (signal.aborted) return;
     throw err;
   }
 
-  const meta: ResponseMeta = { id: responseId(g.endpoint === 'chat' ? 'chatcmpl' : 'cmpl'), created: unixSeconds(), model: model.name };
-  const runningAtStart = engine.running;
-  const ttftMs = latency.timeToFirstTokenMs(g.promptTokens, seq.cachedTokens, runningAtStart);
-  Object.assign(headers, {
-    'x-sim-queue-ms': ms(seq.queuedMs),
-    'x-sim-ttft-ms': ms(ttftMs),
-    'x-sim-load-factor': ms(latency.loadFactor(runningAtStart)),
-    'x-sim-running': String(runningAtStart),
-    'x-sim-prompt-tokens': String(g.promptTokens),
-    'x-sim-cached-tokens': String(seq.cachedTokens),
-  });
+  const runs: ChoiceRun[] = Array.from({ length: g.n }, () => ({
+    plan: planOutput(ctx.rng, {
+      mode: options.mode,
+      echoText: g.echoText,
+      maxTokens: g.maxTokens,
+      contextLeft: options.maxModelLen - g.promptTokens,
+      ignoreEos: g.ignoreEos,
+      stop: g.stop,
+    }),
+    prefillMs: 0,
+    ttftMs: 0,
+    decodeMs: 0,
+    emitted: 0,
+  }));
 
-  const tokens = plan.tokens;
-  const last = tokens.length - 1;
-  let emitted = 0;
+  const timingHeaders = (r: ChoiceRun): OutgoingHttpHeaders => {
+    const seq = r.seq as Sequence;
+    return {
+      'x-sim-queue-ms': ms(seq.queuedMs),
+      'x-sim-ttft-ms': ms(r.ttftMs),
+      'x-sim-prefill-ms': ms(r.prefillMs),
+      'x-sim-lora-load-ms': ms(seq.adapterLoadMs),
+      'x-sim-load-factor': ms(latency.loadFactor(seq.runningAtStart)),
+      'x-sim-running': String(seq.runningAtStart),
+      'x-sim-prompt-tokens': String(g.promptTokens),
+      'x-sim-cached-tokens': String(seq.cachedTokens),
+    };
+  };
+
   let firstTokenAt = 0;
-  const onToken = (i: number): void => {
-    emitted = i + 1;
-    if (i === 0) {
-      firstTokenAt = performance.now();
-      metrics.promptProcessed(g.promptTokens);
+  let chunks = 0;
+  let failure: unknown;
+  let cut = false;
+  /** Injected abort: writes `last`, then cuts the connection once it has left (not before, or it would be lost). */
+  const cutConnection = (last: Chunk): void => {
+    cut = true;
+    controller.abort(new Error('injected fault: connection cut'));
+    const fallback = setTimeout(() => res.destroy(), 1000); // a client that does not read
+    fallback.unref();
+    res.write(last, () => {
+      clearTimeout(fallback);
+      res.destroy();
+    });
+  };
+  const write = async (data: Chunk | undefined): Promise<void> => {
+    if (data === undefined || data.length === 0) return;
+    if (!res.write(data)) await once(res, 'drain', { signal });
+  };
+
+  const runChoice = async (index: number, r: ChoiceRun): Promise<void> => {
+    const seq = await engine.admit({
+      adapter: model.adapter,
+      promptText: g.promptText,
+      promptTokens: g.promptTokens,
+      promptTokenIds: g.promptTokenIds,
+      outputTokens: r.plan.tokens.length,
+      signal,
+    });
+    r.seq = seq;
+    try {
+      r.prefillMs = latency.timeToFirstTokenMs(g.promptTokens, seq.cachedTokens, seq.runningAtStart);
+      r.ttftMs = seq.adapterLoadMs + r.prefillMs;
+      const tokens = r.plan.tokens;
+      const last = tokens.length - 1;
+      const { decodeMs } = await paceTokens({
+        count: tokens.length,
+        timeToFirstTokenMs: r.ttftMs,
+        interTokenMs: () => {
+          const wait = latency.interTokenMs(engine.running);
+          metrics.interToken(wait / 1000);
+          return wait;
+        },
+        signal,
+        emit: async (i) => {
+          r.emitted = i + 1;
+          seq.generated(i + 1);
+          if (firstTokenAt === 0) {
+            firstTokenAt = performance.now();
+            metrics.promptProcessed(g.promptTokens);
+          }
+          if (!g.stream) return;
+          if (!res.headersSent) {
+            res.writeHead(200, { ...headers, ...timingHeaders(r), 'content-type': dialect.streamContentType, 'cache-control': 'no-cache' });
+            const open = dialect.streamOpen(meta, { promptTokens: g.promptTokens, cachedTokens: seq.cachedTokens }) ?? '';
+            if (faults.abortAfterChunks === 0) return cutConnection(open);
+            if (open.length > 0) res.write(open);
+          }
+          const data = dialect.streamToken(meta, index, i, tokens[i] as string, i === last ? result(index, r) : undefined);
+          if (data === undefined) return;
+          if (faults.abortAfterChunks !== undefined && ++chunks >= faults.abortAfterChunks) return cutConnection(data);
+          await write(data);
+        },
+      });
+      r.decodeMs = decodeMs;
+    } finally {
+      seq.release();
     }
   };
 
-  try {
-    if (g.stream) {
-      await paceTokens({
-        count: tokens.length,
-        timeToFirstTokenMs: ttftMs,
-        interTokenMs: () => latency.interTokenMs(engine.running),
-        signal,
-        emit: async (i) => {
-          onToken(i);
-          if (i === 0) {
-            res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-          }
-          const finish = i === last ? plan.finishReason : null;
-          const chunk =
-            g.endpoint === 'chat'
-              ? chatChunk(meta, i === 0 ? { role: 'assistant', content: tokens[i] as string } : { content: tokens[i] as string }, finish)
-              : textChunk(meta, tokens[i] as string, finish);
-          if (!res.write(sseData(chunk))) await once(res, 'drain', { signal });
-        },
-      });
-      if (g.includeUsage) res.write(sseData(usageChunk(g.endpoint, meta, usage(g.promptTokens, tokens.length))));
-      res.end(SSE_DONE);
-    } else {
-      const { decodeMs } = await paceTokens({
-        count: tokens.length,
-        timeToFirstTokenMs: ttftMs,
-        interTokenMs: () => latency.interTokenMs(engine.running),
-        signal,
-        emit: onToken,
-      });
-      const text = tokens.join('');
-      const u = usage(g.promptTokens, tokens.length);
-      const body =
-        g.endpoint === 'chat' ? chatCompletion(meta, text, plan.finishReason, u) : textCompletion(meta, text, plan.finishReason, u);
-      sendJson(res, 200, body, { ...headers, 'x-sim-decode-ms': ms(decodeMs) });
+  await Promise.all(
+    runs.map((r, i) =>
+      runChoice(i, r).catch((err: unknown) => {
+        if (signal.aborted) return;
+        failure = err; // e.g. the queue filled up before a later choice got in: end every choice
+        controller.abort(err);
+      }),
+    ),
+  );
+
+  const emitted = runs.reduce((s, r) => s + r.emitted, 0);
+  metrics.tokensGenerated(emitted);
+  cleanup();
+
+  if (failure !== undefined) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
     }
-    const end = performance.now();
-    metrics.requestFinished({
-      finishReason: plan.finishReason,
-      ttftSec: (firstTokenAt - arrivedAt) / 1000,
-      e2eSec: (end - arrivedAt) / 1000,
-      queueSec: seq.queuedMs / 1000,
-      completionTokens: tokens.length,
-    });
-  } catch (err) {
-    if (!signal.aborted) throw err;
-    // Client gone or simulator closing: nothing more to send; make sure the socket is not left half-written.
-    if (res.headersSent && !res.destroyed) res.destroy();
-  } finally {
-    seq.release();
-    metrics.tokensGenerated(emitted);
-    untrack();
-    res.off('close', onClose);
+    if (failure instanceof QueueFullError) {
+      throw new HttpError(429, 'rate_limit_error', 'rate_limit_exceeded', `Too many requests: ${failure.message}.`, null, {
+        ...headers,
+        'retry-after': '1',
+      });
+    }
+    if (failure instanceof KvCapacityError) {
+      throw new HttpError(400, 'invalid_request_error', 'context_length_exceeded', `${failure.message}.`, g.endpoint === 'chat' ? 'messages' : 'prompt', headers);
+    }
+    throw failure;
   }
+  if (signal.aborted) {
+    // Client gone, simulator closing or an injected cut: nothing more to send; never leave a socket half-written.
+    if (!cut && res.headersSent && !res.destroyed) res.destroy();
+    return;
+  }
+
+  const first = runs[0] as ChoiceRun;
+  const choices = runs.map((r, i) => result(i, r));
+  const usage = {
+    promptTokens: g.promptTokens,
+    completionTokens: choices.reduce((s, c) => s + c.completionTokens, 0),
+    cachedTokens: (first.seq as Sequence).cachedTokens,
+    latencyMs: performance.now() - arrivedAt,
+  };
+  if (g.stream) {
+    res.end(dialect.streamClose(meta, choices, usage, g.includeUsage));
+  } else {
+    const body = Buffer.from(JSON.stringify(dialect.body(meta, choices, usage)), 'utf8');
+    res.writeHead(200, {
+      ...headers,
+      ...timingHeaders(first),
+      'x-sim-decode-ms': ms(first.decodeMs),
+      'content-type': 'application/json',
+      'content-length': body.length,
+    });
+    if (faults.abortAfterChunks !== undefined) {
+      cutConnection(body.subarray(0, body.length >> 1));
+      return;
+    }
+    res.end(body);
+  }
+  const end = performance.now();
+  metrics.requestFinished({
+    finishReason: first.plan.finishReason,
+    ttftSec: (firstTokenAt - arrivedAt) / 1000,
+    e2eSec: (end - arrivedAt) / 1000,
+    queueSec: (first.seq as Sequence).queuedMs / 1000,
+    completionTokens: first.plan.tokens.length,
+  });
 }

@@ -29,18 +29,16 @@ export type LatencyOptions = Pick<
 >;
 
 export class LatencyModel {
-  readonly calculator: 'constant' | 'per-token';
-
+  /** `o` is read on every call, so a runtime change of the options (POST /admin/config) applies at once. */
   constructor(
     private readonly o: LatencyOptions,
     private readonly rng: Random,
-  ) {
-    this.calculator =
-      o.latencyCalculator !== ''
-        ? o.latencyCalculator
-        : o.timeToFirstTokenMs !== 0 || o.timeToFirstTokenStdDevMs !== 0
-          ? 'constant'
-          : 'per-token';
+  ) {}
+
+  get calculator(): 'constant' | 'per-token' {
+    const o = this.o;
+    if (o.latencyCalculator !== '') return o.latencyCalculator;
+    return o.timeToFirstTokenMs !== 0 || o.timeToFirstTokenStdDevMs !== 0 ? 'constant' : 'per-token';
   }
 
   /** Load factor for `running` sequences (including the one being timed). */
@@ -51,7 +49,7 @@ export class LatencyModel {
     return 1 + ((timeFactorUnderLoad - 1) * (busy - 1)) / (maxNumSeqs - 1);
   }
 
-  /** Time from the start of running to the first token. `cachedTokens` is the prefix-cache discount (0 until a KV cache exists). */
+  /** Prefill time: from the start of running to the first token. `cachedTokens` are not prefilled (per-token calculator). */
   timeToFirstTokenMs(promptTokens: number, cachedTokens: number, running: number): number {
     const f = this.loadFactor(running);
     if (this.calculator === 'constant') {

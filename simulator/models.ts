@@ -1,7 +1,8 @@
 // Which model names a simulator answers to, and the /v1/models listing.
 //
 // A request's `model` may be the base model, one of the served model names, or a LoRA adapter from
-// --lora-modules; a missing `model` means the base model (as vLLM does). Anything else is unknown (404).
+// --lora-modules or /v1/load_lora_adapter; a missing `model` means the base model (as vLLM does).
+// Anything else is unknown (404).
 
 import type { LoraModule, SimulatorOptions } from './options.ts';
 import type { ModelCard } from './openai-shapes.ts';
@@ -23,6 +24,18 @@ export class ModelCatalog {
     this.baseNames = [...new Set([options.model, ...(options.servedModelNames ?? [])])];
     this.metricsName = options.servedModelNames?.[0] ?? options.model;
     for (const lora of options.loraModules) this.adapters.set(lora.name, lora);
+  }
+
+  /** Registers an adapter (POST /v1/load_lora_adapter). False when the name is taken. */
+  addAdapter(lora: LoraModule): boolean {
+    if (this.adapters.has(lora.name) || this.baseNames.includes(lora.name)) return false;
+    this.adapters.set(lora.name, lora);
+    return true;
+  }
+
+  /** Forgets an adapter (POST /v1/unload_lora_adapter). False when it is not known. */
+  removeAdapter(name: string): boolean {
+    return this.adapters.delete(name);
   }
 
   resolve(requested: string | undefined): ResolvedModel | undefined {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDurationMs } from './duration.ts';
-import { defaultSimulatorOptions, parseSimulatorArgs } from './options.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyRuntimeConfig, defaultSimulatorOptions, describeRuntimeConfig, parseSimulatorArgs, QUICKSTART_LATENCY } from './options.ts';
 import { createRandom } from './random.ts';
 
 describe('parseDurationMs', () => {
@@ -135,7 +138,7 @@ describe('parseSimulatorArgs', () => {
     const { options, warnings } = parseSimulatorArgs([
       '--model', 'm',
       '--frobnicate', '7',
-      '--enable-kvcache', // boolean: must not swallow the next argument
+      '--enable-sleep-mode', // boolean: must not swallow the next argument
       'stray',
       '--max-num-seqs', '3',
       '--kv-cache-size', '2048',
@@ -148,7 +151,7 @@ describe('parseSimulatorArgs', () => {
     assert.equal(options.kvCacheSize, 2048);
     assert.equal(warnings.length, 5, warnings.join('\n'));
     assert.ok(warnings.some((w) => w.includes('--frobnicate')));
-    assert.ok(warnings.some((w) => w.includes('--enable-kvcache') && /not modelled/.test(w)));
+    assert.ok(warnings.some((w) => w.includes('--enable-sleep-mode') && /not modelled/.test(w)));
     assert.ok(warnings.some((w) => w.includes('--data-parallel-size')));
     assert.ok(warnings.some((w) => w.includes('--dry-run')));
     assert.ok(warnings.some((w) => w.includes('stray')));
@@ -156,9 +159,10 @@ describe('parseSimulatorArgs', () => {
 
   it('throws on a missing value only for flags it uses', () => {
     assert.throws(() => parseSimulatorArgs(['--model', 'm', '--max-num-seqs']), /missing value for --max-num-seqs/);
-    const { warnings } = parseSimulatorArgs(['--model', 'm', '--config']);
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--config']), /missing value for --config/);
+    const { warnings } = parseSimulatorArgs(['--model', 'm', '--dataset-path']);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0] ?? '', /--config/);
+    assert.match(warnings[0] ?? '', /--dataset-path/);
   });
 
   it('keeps the upstream meaning of prefill-only args under the legacy calculator', () => {
@@ -194,3 +198,82 @@ describe('parseSimulatorArgs', () => {
     }
   });
 });
+
+describe('latency defaults', () => {
+  it('uses the quickstart latencies when no latency flag is given', () => {
+    const { options } = parseSimulatorArgs(['--model', 'm']);
+    assert.equal(options.prefillOverheadMs, QUICKSTART_LATENCY.prefillOverheadMs);
+    assert.equal(options.prefillTimePerTokenMs, QUICKSTART_LATENCY.prefillTimePerTokenMs);
+    assert.equal(options.interTokenLatencyMs, QUICKSTART_LATENCY.interTokenLatencyMs);
+    assert.equal(options.timeToFirstTokenMs, 0);
+  });
+
+  it('gives every latency flag not given upstream\'s 0 once any is given', () => {
+    const { options } = parseSimulatorArgs(['--model', 'm', '--time-to-first-token', '100ms']);
+    assert.equal(options.timeToFirstTokenMs, 100);
+    assert.equal(options.interTokenLatencyMs, 0);
+    assert.equal(options.prefillOverheadMs, 0);
+    assert.equal(options.prefillTimePerTokenMs, 0);
+  });
+});
+
+describe('--config YAML and --replicas', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-config-'));
+
+  it('reads flag names from YAML; the command line wins, lists included', () => {
+    const file = join(dir, 'sim.yaml');
+    writeFileSync(
+      file,
+      [
+        'model: yaml-model',
+        'max-num-seqs: 7',
+        'time-to-first-token: 25',
+        'enable-kvcache: false',
+        'served-model-name: [a, b]',
+        'lora-modules:',
+        '  - \'{"name":"l1","path":"/p1"}\'',
+        '  - {name: l2, base_model_name: yaml-model}',
+        'failure-types: [rate_limit, 500]',
+        'replicas: 3',
+        'not-a-flag: 1',
+      ].join('\n'),
+    );
+    const { options, warnings, replicas } = parseSimulatorArgs(['--config', file, '--max-num-seqs', '9', '--served-model-name', 'c']);
+    assert.equal(options.model, 'yaml-model');
+    assert.equal(options.maxNumSeqs, 9);
+    assert.equal(options.timeToFirstTokenMs, 25);
+    assert.equal(options.interTokenLatencyMs, 0, 'a latency flag in the file counts as given');
+    assert.equal(options.enableKvCache, false);
+    assert.deepEqual(options.servedModelNames, ['c']);
+    assert.deepEqual(options.loraModules, [{ name: 'l1', path: '/p1' }, { name: 'l2', baseModelName: 'yaml-model' }]);
+    assert.deepEqual(options.failureTypes, ['rate_limit']);
+    assert.deepEqual(options.failureStatuses, [500]);
+    assert.equal(replicas, 3);
+    assert.ok(warnings.some((w) => w.includes('not-a-flag')));
+    assert.equal(parseSimulatorArgs(['--config', file, '--replicas', '2']).replicas, 2);
+  });
+
+  it('names the file in its errors', () => {
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--config', join(dir, 'missing.yaml')]), /--config: cannot read/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, '- just\n- a list\n');
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--config', bad]), /must be a YAML mapping/);
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--replicas', '0']), /--replicas/);
+  });
+});
+
+describe('runtime configuration', () => {
+  it('applies a patch all or nothing and describes the result by flag name', () => {
+    const o = parseSimulatorArgs(['--model', 'm']).options;
+    applyRuntimeConfig(o, { 'time-to-first-token': '50ms', 'inter-token-latency': 3, 'failure-types': [503, 'rate_limit'], 'fault-hang-rate': 10 });
+    const d = describeRuntimeConfig(o);
+    assert.equal(d['time-to-first-token'], 50);
+    assert.equal(d['inter-token-latency'], 3);
+    assert.deepEqual(d['failure-types'], ['rate_limit', 503]);
+    assert.equal(d['fault-hang-rate'], 10);
+    assert.throws(() => applyRuntimeConfig(o, { 'inter-token-latency': 9, 'max-num-seqs': 3 }), /max-num-seqs/);
+    assert.throws(() => applyRuntimeConfig(o, { 'inter-token-latency': 9, 'fault-hang-rate': 101 }), /--fault-hang-rate/);
+    assert.equal(o.interTokenLatencyMs, 3, 'a rejected patch changes nothing');
+  });
+});
+

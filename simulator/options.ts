@@ -4,7 +4,13 @@
 // llm-d-inference-sim image start an in-process replica unchanged. Parsing never fails on a flag it does
 // not understand: unknown flags and flags whose behaviour is not modelled come back as warnings. A
 // malformed value for a flag we do use throws, naming the flag, the value and what was expected.
+//
+// Besides upstream's flags there are a few of our own (all documented in docs/simulator.md):
+// `--host`, `--lora-load-time`, `--replicas`, and the fault flags `--fault-*`. `--config` reads a YAML
+// file whose keys are flag names (precedence: command line > `base` (env) > YAML > defaults).
 
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { parseDurationMs } from './duration.ts';
 
 export interface LoraModule {
@@ -66,13 +72,31 @@ export interface SimulatorOptions {
 
   /** /health/ready answers 503 for this long after start (simulated model loading). */
   startupDurationMs: number;
-  /** Reported in `vllm:cache_config_info` only: the KV cache is not simulated yet. */
+  /** Tokens per KV-cache block (8, 16, 32, 64 or 128). */
   blockSize: number;
+  /** KV-cache blocks (vllm:cache_config_info num_gpu_blocks). */
   kvCacheSize: number;
-  /** Percentage (0–100) of completion requests answered with an injected error. */
+  /** Simulate the KV cache with prefix caching. Default true (upstream's --enable-kvcache defaults to false). */
+  enableKvCache: boolean;
+  /** Time to load a LoRA adapter into a free GPU slot; paid by the first request that needs it there. */
+  loraLoadTimeMs: number;
+  /** Percentage (0–100) of generation requests answered with an injected error. */
   failureInjectionRate: number;
-  /** Kinds to inject; empty means all kinds. */
+  /** Upstream error kinds to inject; with failureStatuses empty too, all kinds. */
   failureTypes: FailureType[];
+  /** HTTP statuses to inject (given as numbers in --failure-types). */
+  failureStatuses: number[];
+  /** Added before every generation request is processed (fault: a slow network or server). */
+  faultDelayMs: number;
+  /** Percentage of generation requests that never get an answer (until the client gives up). */
+  faultHangRate: number;
+  /** Percentage of generation requests whose connection is reset before any response header. */
+  faultResetRate: number;
+  /** Percentage of generation requests whose connection is cut after `faultAbortAfterChunks` chunks. */
+  faultAbortRate: number;
+  faultAbortAfterChunks: number;
+  /** Start not ready: /health/ready answers 503 until POST /admin/config {"ready": true}. */
+  faultNotReady: boolean;
   /** Embedding vector size when a request does not ask for `dimensions`. */
   defaultEmbeddingDimensions: number;
   /** Request bodies above this are refused with 413. */
@@ -82,9 +106,41 @@ export interface SimulatorOptions {
 }
 
 /**
- * Upstream defaults for capacity (maxNumSeqs 5, queue 1000, context 1024, one LoRA), but small non-zero
- * latencies (upstream: 0) so a quickstart feels like a model server while a ~20-token answer still
- * takes only tens of milliseconds (10 ms + 19 × 2 ms).
+ * Latency used when no latency field is given at all (upstream's are all 0): a per-token prefill so the
+ * prefix cache shows, and a decode pace so a quickstart feels like a model server while a ~20-token
+ * answer to a short prompt still takes only ≈ 45 ms (5 ms + 30 × 0.1 ms + 19 × 2 ms).
+ */
+export const QUICKSTART_LATENCY = {
+  latencyCalculator: '',
+  timeToFirstTokenMs: 0,
+  timeToFirstTokenStdDevMs: 0,
+  prefillOverheadMs: 5,
+  prefillTimePerTokenMs: 0.1,
+  prefillTimeStdDevMs: 0,
+  interTokenLatencyMs: 2,
+  interTokenLatencyStdDevMs: 0,
+} as const satisfies Partial<SimulatorOptions>;
+
+/** The fields of the latency model that QUICKSTART_LATENCY sets. */
+export const LATENCY_FIELDS = Object.keys(QUICKSTART_LATENCY) as (keyof typeof QUICKSTART_LATENCY)[];
+
+/**
+ * Keeps upstream's meaning of a latency configuration: when any latency field is given, every latency
+ * field not given takes upstream's default (0, or the legacy "" calculator) instead of the quickstart
+ * value. With none given, the quickstart latencies stay.
+ */
+export function applyLatencyDefaults(o: SimulatorOptions, given: ReadonlySet<string>): void {
+  if (!LATENCY_FIELDS.some((f) => given.has(f))) return;
+  for (const f of LATENCY_FIELDS) {
+    if (given.has(f)) continue;
+    if (f === 'latencyCalculator') o.latencyCalculator = '';
+    else o[f] = 0;
+  }
+}
+
+/**
+ * Upstream defaults for capacity (maxNumSeqs 5, queue 1000, context 1024, one LoRA, 1024 KV blocks of
+ * 16 tokens), the KV cache switched on, and QUICKSTART_LATENCY.
  */
 export function defaultSimulatorOptions(): SimulatorOptions {
   return {
@@ -97,20 +153,22 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     maxModelLen: 1024,
     maxLoras: 1,
     loraModules: [],
-    timeToFirstTokenMs: 10,
-    timeToFirstTokenStdDevMs: 0,
-    interTokenLatencyMs: 2,
-    interTokenLatencyStdDevMs: 0,
-    prefillOverheadMs: 0,
-    prefillTimePerTokenMs: 0,
-    prefillTimeStdDevMs: 0,
+    ...QUICKSTART_LATENCY,
     timeFactorUnderLoad: 1,
-    latencyCalculator: '',
     startupDurationMs: 0,
     blockSize: 16,
     kvCacheSize: 1024,
+    enableKvCache: true,
+    loraLoadTimeMs: 10,
     failureInjectionRate: 0,
     failureTypes: [],
+    failureStatuses: [],
+    faultDelayMs: 0,
+    faultHangRate: 0,
+    faultResetRate: 0,
+    faultAbortRate: 0,
+    faultAbortAfterChunks: 1,
+    faultNotReady: false,
     defaultEmbeddingDimensions: 384,
     maxRequestBodySizeMb: 4,
     enableRequestIdHeaders: false,
@@ -234,17 +292,36 @@ const MODELLED: Record<string, ModelledFlag> = {
     o.blockSize = n;
   }),
   'kv-cache-size': single((o, v, flag) => (o.kvCacheSize = int1(flag, v))),
+  'enable-kvcache': { kind: 'bool', apply: (o, values, flag) => (o.enableKvCache = bool(flag, first(values))) },
+  'lora-load-time': durationFlag((o, ms) => (o.loraLoadTimeMs = ms)),
   'failure-injection-rate': single((o, v, flag) => (o.failureInjectionRate = float(0, 100)(flag, v))),
   'failure-types': {
     kind: 'multi',
     apply: (o, values, flag) => {
       const kinds = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+      const types: FailureType[] = [];
+      const statuses: number[] = [];
       for (const k of kinds) {
-        if (!(FAILURE_TYPES as readonly string[]).includes(k)) bad(flag, k, `one of ${FAILURE_TYPES.join(', ')}`);
+        if (/^\d+$/.test(k)) {
+          const status = Number(k);
+          if (status < 400 || status > 599) bad(flag, k, 'an error kind or an HTTP status between 400 and 599');
+          statuses.push(status);
+        } else if ((FAILURE_TYPES as readonly string[]).includes(k)) {
+          types.push(k as FailureType);
+        } else {
+          bad(flag, k, `one of ${FAILURE_TYPES.join(', ')}, or an HTTP status between 400 and 599`);
+        }
       }
-      o.failureTypes = [...o.failureTypes, ...(kinds as FailureType[])];
+      o.failureTypes = [...o.failureTypes, ...types];
+      o.failureStatuses = [...o.failureStatuses, ...statuses];
     },
   },
+  'fault-delay': durationFlag((o, ms) => (o.faultDelayMs = ms)),
+  'fault-hang-rate': single((o, v, flag) => (o.faultHangRate = float(0, 100)(flag, v))),
+  'fault-reset-rate': single((o, v, flag) => (o.faultResetRate = float(0, 100)(flag, v))),
+  'fault-abort-rate': single((o, v, flag) => (o.faultAbortRate = float(0, 100)(flag, v))),
+  'fault-abort-after': single((o, v, flag) => (o.faultAbortAfterChunks = int0(flag, v))),
+  'fault-not-ready': { kind: 'bool', apply: (o, values, flag) => (o.faultNotReady = bool(flag, first(values))) },
   'default-embedding-dimensions': single((o, v, flag) => (o.defaultEmbeddingDimensions = int1(flag, v))),
   'max-request-body-size-mb': single((o, v, flag) => {
     const n = int1(flag, v);
@@ -259,10 +336,10 @@ const NOT_MODELLED: Record<string, { kind: FlagKind; reason: string }> = {};
 function notModelled(kind: FlagKind, reason: string, ...names: string[]): void {
   for (const n of names) NOT_MODELLED[n] = { kind, reason };
 }
-notModelled('single', 'YAML configuration files are not read; pass flags instead', 'config');
-notModelled('bool', 'KV-cache simulation is not modelled yet (kv_cache_usage_perc stays 0, no prefix-cache hits)', 'enable-kvcache');
-notModelled('single', 'KV-cache simulation is not modelled yet', 'global-cache-hit-threshold', 'hash-seed', 'zmq-endpoint',
-  'zmq-max-connect-attempts', 'event-batch-size', 'kv-events-replay-endpoint', 'kv-events-replay-queue-size');
+notModelled('single', 'cache-hit thresholds are not modelled', 'global-cache-hit-threshold');
+notModelled('single', 'block hashes are seeded by the model name only', 'hash-seed');
+notModelled('single', 'KV-cache events are not published', 'zmq-endpoint', 'zmq-max-connect-attempts', 'event-batch-size',
+  'kv-events-replay-endpoint', 'kv-events-replay-queue-size');
 notModelled('bool', 'KV-cache events are not published', 'use-vllm-map-event-format');
 notModelled('single', 'prefill/decode disaggregation is not modelled', 'kv-cache-transfer-latency',
   'kv-cache-transfer-latency-std-dev', 'kv-cache-transfer-time-per-token', 'kv-cache-transfer-time-std-dev');
@@ -314,9 +391,20 @@ const SILENT: Record<string, FlagKind> = {
   skip_log_headers: 'bool',
 };
 
-// Per-token latency flags: see the legacy-calculator note in parseSimulatorArgs.
-const PER_TOKEN_FLAGS = new Set(['prefill-overhead', 'prefill-time-per-token', 'prefill-time-std-dev']);
-const CONSTANT_FLAGS = new Set(['time-to-first-token', 'time-to-first-token-std-dev', 'latency-calculator']);
+/** Latency flags and the fields they set (for applyLatencyDefaults). */
+const LATENCY_FLAG_FIELDS: Record<string, keyof SimulatorOptions> = {
+  'latency-calculator': 'latencyCalculator',
+  'time-to-first-token': 'timeToFirstTokenMs',
+  'time-to-first-token-std-dev': 'timeToFirstTokenStdDevMs',
+  'prefill-overhead': 'prefillOverheadMs',
+  'prefill-time-per-token': 'prefillTimePerTokenMs',
+  'prefill-time-std-dev': 'prefillTimeStdDevMs',
+  'inter-token-latency': 'interTokenLatencyMs',
+  'inter-token-latency-std-dev': 'interTokenLatencyStdDevMs',
+};
+
+/** Flags handled by parseSimulatorArgs itself rather than stored in SimulatorOptions. */
+const SPECIAL: Record<string, FlagKind> = { config: 'single', replicas: 'single' };
 
 /**
  * Parses one `--lora-modules` value: a JSON object `{"name","path","base_model_name"}`, a JSON list of
@@ -350,30 +438,17 @@ function parseLoraModules(flag: string, text: string): LoraModule[] {
 }
 
 function kindOf(name: string): FlagKind | undefined {
-  return MODELLED[name]?.kind ?? NOT_MODELLED[name]?.kind ?? SILENT[name];
+  return MODELLED[name]?.kind ?? SPECIAL[name] ?? NOT_MODELLED[name]?.kind ?? SILENT[name];
 }
 
-/**
- * Parses llm-d-inference-sim style argv over `base` (over the defaults).
- *
- * - `--flag value` and `--flag=value`; a single leading dash is accepted too (Go flag style).
- * - Boolean flags never consume the next argument (`--enable-kvcache`, or `--enable-kvcache=false`).
- * - `--served-model-name`, `--lora-modules`, `--failure-types`, `--fake-metrics` take every following
- *   argument up to the next one starting with `--`.
- * - An unknown flag takes the next argument as its value unless that starts with `-`; it is reported.
- * - Legacy latency rule: upstream's `time-to-first-token` defaults to 0, so with no calculator a set of
- *   args that only gives prefill-* flags selects the per-token formula there. Our default TTFT is not 0,
- *   so in that case (prefill-* given; time-to-first-token, its std-dev and latency-calculator not
- *   given) the TTFT default is dropped to 0 to keep the upstream meaning of those args.
- */
-export function parseSimulatorArgs(
-  argv: string[],
-  base: Partial<SimulatorOptions> = {},
-): { options: SimulatorOptions; warnings: string[] } {
-  const options: SimulatorOptions = { ...defaultSimulatorOptions(), ...stripUndefined(base) };
-  const warnings: string[] = [];
-  const seen = new Set<string>();
+export interface FlagEntry {
+  name: string;
+  values: string[];
+}
 
+/** Splits argv into flag entries; stray arguments become warnings. Throws on a missing value of a used flag. */
+function collect(argv: readonly string[], warnings: string[]): FlagEntry[] {
+  const entries: FlagEntry[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-') || arg === '-' || arg === '--') {
@@ -386,7 +461,6 @@ export function parseSimulatorArgs(
     const inline = eq >= 0 ? body.slice(eq + 1) : undefined;
     const kind = kindOf(name);
 
-    // Collect the flag's values.
     let values: string[];
     if (kind === 'bool') {
       values = [inline ?? 'true'];
@@ -397,32 +471,197 @@ export function parseSimulatorArgs(
       while (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) values.push(argv[++i] as string);
     } else if (kind === 'single') {
       if (i + 1 < argv.length) values = [argv[++i] as string];
-      else if (MODELLED[name]) throw new Error(`missing value for --${name}`);
+      else if (MODELLED[name] || SPECIAL[name]) throw new Error(`missing value for --${name}`);
       else values = []; // an ignored flag never stops a replica from starting
     } else {
       // Unknown: guess whether it has a value, so the following flags still parse.
       values = i + 1 < argv.length && !(argv[i + 1] as string).startsWith('-') ? [argv[++i] as string] : [];
     }
+    entries.push({ name, values });
+  }
+  return entries;
+}
 
+/** Stores modelled entries into `o`, reporting the others; records the latency fields given in `given`. */
+function applyEntries(o: SimulatorOptions, entries: readonly FlagEntry[], warnings: string[], given: Set<string>, source = ''): void {
+  for (const { name, values } of entries) {
     const modelled = MODELLED[name];
     if (modelled) {
-      modelled.apply(options, values, name);
-      seen.add(name);
+      modelled.apply(o, values, name);
+      const field = LATENCY_FLAG_FIELDS[name];
+      if (field !== undefined) given.add(field);
+    } else if (SPECIAL[name] !== undefined) {
+      // handled by parseSimulatorArgs
     } else if (NOT_MODELLED[name]) {
-      warnings.push(`--${name} is accepted but ignored: ${NOT_MODELLED[name].reason}`);
+      warnings.push(`${source}--${name} is accepted but ignored: ${NOT_MODELLED[name].reason}`);
     } else if (SILENT[name] === undefined) {
-      warnings.push(`unknown flag --${name} ignored`);
+      warnings.push(`${source}unknown flag --${name} ignored`);
     }
   }
+}
 
-  const perTokenGiven = [...PER_TOKEN_FLAGS].some((f) => seen.has(f));
-  const constantGiven = [...CONSTANT_FLAGS].some((f) => seen.has(f));
-  if (perTokenGiven && !constantGiven && options.latencyCalculator === '' && base.timeToFirstTokenMs === undefined) {
-    options.timeToFirstTokenMs = 0;
+/** A YAML scalar or list item as a flag value: objects become JSON (e.g. LoRA modules). */
+function yamlValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/**
+ * Reads a `--config` YAML file: a mapping from flag names (as on the command line, without dashes) to
+ * values. Lists give multi-valued flags (`served-model-name`, `lora-modules`, `failure-types`); LoRA
+ * modules may be JSON strings or mappings; durations may be Go strings or milliseconds.
+ */
+export function readConfigFile(path: string): FlagEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`--config: cannot read ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new Error(`--config: ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return [];
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`--config: ${path} must be a YAML mapping of flag names to values`);
+  const entries: FlagEntry[] = [];
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    if (name === 'config') throw new Error(`--config: ${path} may not name another config file`);
+    const values = Array.isArray(value) ? value.map(yamlValue) : [yamlValue(value)];
+    entries.push({ name, values });
+  }
+  return entries;
+}
+
+export interface ParsedSimulatorArgs {
+  options: SimulatorOptions;
+  warnings: string[];
+  /** `--replicas N` (ours, default 1): how many replicas startSimulators should run. */
+  replicas: number;
+}
+
+/**
+ * Parses llm-d-inference-sim style argv over `base` (over the defaults).
+ *
+ * - `--flag value` and `--flag=value`; a single leading dash is accepted too (Go flag style).
+ * - Boolean flags never consume the next argument (`--enable-kvcache`, or `--enable-kvcache=false`).
+ * - `--served-model-name`, `--lora-modules`, `--failure-types`, `--fake-metrics` take every following
+ *   argument up to the next one starting with `--`.
+ * - An unknown flag takes the next argument as its value unless that starts with `-`; it is reported.
+ * - `--config file.yaml` is read first: command line > `base` (e.g. env) > YAML > defaults. A flag given
+ *   on the command line replaces the YAML value, lists included.
+ * - Latency: see applyLatencyDefaults. With no latency flag anywhere the quickstart latencies apply;
+ *   with any, every latency flag not given is upstream's 0.
+ */
+export function parseSimulatorArgs(argv: string[], base: Partial<SimulatorOptions> = {}): ParsedSimulatorArgs {
+  const options: SimulatorOptions = defaultSimulatorOptions();
+  const warnings: string[] = [];
+  const given = new Set<string>();
+  const cli = collect(argv, warnings);
+
+  const configEntry = [...cli].reverse().find((e) => e.name === 'config');
+  if (configEntry !== undefined) {
+    const path = first(configEntry.values);
+    if (path.trim() === '') throw new Error('missing value for --config');
+    const onCli = new Set(cli.map((e) => e.name));
+    const fromFile = readConfigFile(path).filter((e) => !onCli.has(e.name));
+    applyEntries(options, fromFile, warnings, given, `${path}: `);
+    const replicas = fromFile.find((e) => e.name === 'replicas');
+    if (replicas !== undefined) cli.push(replicas);
+  }
+  const baseDefined = stripUndefined(base);
+  Object.assign(options, baseDefined);
+  for (const k of Object.keys(baseDefined)) given.add(k);
+  applyEntries(options, cli, warnings, given);
+
+  let replicas = 1;
+  const replicasEntry = [...cli].reverse().find((e) => e.name === 'replicas');
+  if (replicasEntry !== undefined) {
+    replicas = int1('replicas', first(replicasEntry.values));
+    if (replicas > 256) bad('replicas', first(replicasEntry.values), 'an integer between 1 and 256');
   }
 
+  applyLatencyDefaults(options, given);
   validate(options, warnings);
-  return { options, warnings };
+  return { options, warnings, replicas };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Runtime configuration (GET/POST /admin/config)
+
+/** Flags that POST /admin/config may change without a restart. */
+export const RUNTIME_FLAGS = [
+  'latency-calculator',
+  'time-to-first-token',
+  'time-to-first-token-std-dev',
+  'prefill-overhead',
+  'prefill-time-per-token',
+  'prefill-time-std-dev',
+  'inter-token-latency',
+  'inter-token-latency-std-dev',
+  'time-factor-under-load',
+  'lora-load-time',
+  'failure-injection-rate',
+  'failure-types',
+  'fault-delay',
+  'fault-hang-rate',
+  'fault-reset-rate',
+  'fault-abort-rate',
+  'fault-abort-after',
+  'fault-not-ready',
+] as const;
+
+/** The runtime-changeable part of the options, keyed by flag name (durations in milliseconds). */
+export function describeRuntimeConfig(o: SimulatorOptions): Record<(typeof RUNTIME_FLAGS)[number], unknown> {
+  return {
+    'latency-calculator': o.latencyCalculator,
+    'time-to-first-token': o.timeToFirstTokenMs,
+    'time-to-first-token-std-dev': o.timeToFirstTokenStdDevMs,
+    'prefill-overhead': o.prefillOverheadMs,
+    'prefill-time-per-token': o.prefillTimePerTokenMs,
+    'prefill-time-std-dev': o.prefillTimeStdDevMs,
+    'inter-token-latency': o.interTokenLatencyMs,
+    'inter-token-latency-std-dev': o.interTokenLatencyStdDevMs,
+    'time-factor-under-load': o.timeFactorUnderLoad,
+    'lora-load-time': o.loraLoadTimeMs,
+    'failure-injection-rate': o.failureInjectionRate,
+    'failure-types': [...o.failureTypes, ...o.failureStatuses],
+    'fault-delay': o.faultDelayMs,
+    'fault-hang-rate': o.faultHangRate,
+    'fault-reset-rate': o.faultResetRate,
+    'fault-abort-rate': o.faultAbortRate,
+    'fault-abort-after': o.faultAbortAfterChunks,
+    'fault-not-ready': o.faultNotReady,
+  };
+}
+
+/**
+ * Applies a runtime patch `{flag: value}` (values as in YAML: numbers are milliseconds for durations,
+ * lists for failure-types, which replace the current list) to `o` in place, all or nothing. Throws an
+ * Error naming the key for an unknown key or a bad value; returns warnings (e.g. clamped std-devs).
+ */
+export function applyRuntimeConfig(o: SimulatorOptions, patch: Record<string, unknown>): string[] {
+  const next: SimulatorOptions = { ...o, failureTypes: [...o.failureTypes], failureStatuses: [...o.failureStatuses] };
+  for (const [name, value] of Object.entries(patch)) {
+    if (!(RUNTIME_FLAGS as readonly string[]).includes(name)) {
+      throw new Error(`"${name}" cannot be changed at runtime; the keys are ${RUNTIME_FLAGS.join(', ')}`);
+    }
+    if (value === null || value === undefined) continue;
+    if (name === 'failure-types') {
+      next.failureTypes = [];
+      next.failureStatuses = [];
+    }
+    const values = Array.isArray(value) ? value.map(yamlValue) : [yamlValue(value)];
+    (MODELLED[name] as ModelledFlag).apply(next, values, name);
+  }
+  const warnings: string[] = [];
+  validate(next, warnings);
+  Object.assign(o, next);
+  return warnings;
 }
 
 /**
@@ -446,6 +685,12 @@ function validate(o: SimulatorOptions, warnings: string[]): void {
   const prefillMean = o.prefillOverheadMs + o.prefillTimePerTokenMs;
   if (o.prefillTimeStdDevMs > 0 && prefillMean === 0) {
     warnings.push('--prefill-time-std-dev has no effect without --prefill-overhead or --prefill-time-per-token');
+  }
+  if (o.enableKvCache && o.kvCacheSize * o.blockSize < o.maxModelLen) {
+    warnings.push(
+      `the KV cache holds ${o.kvCacheSize * o.blockSize} tokens (--kv-cache-size ${o.kvCacheSize} × --block-size ${o.blockSize}), ` +
+        `less than --max-model-len ${o.maxModelLen}: longer requests will be refused`,
+    );
   }
   for (const lora of o.loraModules) {
     if (lora.name === o.model || (o.servedModelNames ?? []).includes(lora.name)) {

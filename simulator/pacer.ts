@@ -4,7 +4,6 @@
 // inter-token latencies).
 
 import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 
 export interface PaceInput {
   /** Tokens to release (≥ 1). */
@@ -24,29 +23,51 @@ export interface PaceResult {
 }
 
 /** Long runs of past-due tokens yield to the event loop every this many tokens. */
-const YIELD_EVERY = 64;
+const YIELD_EVERY = 8;
 
 /** Rejects with the signal's reason when aborted. */
 export async function paceTokens(input: PaceInput): Promise<PaceResult> {
-  let deadline = performance.now() + input.timeToFirstTokenMs;
-  let decodeMs = 0;
-  let sinceYield = 0;
-  for (let i = 0; i < input.count; i++) {
-    if (i > 0) {
-      const wait = input.interTokenMs();
-      decodeMs += wait;
-      deadline += wait;
+  const { signal } = input;
+  signal.throwIfAborted();
+  // One abort listener for the whole sequence (not one per token): it wakes the pending wait.
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let wake: (() => void) | undefined;
+  const onAbort = (): void => {
+    if (timer !== undefined) {
+      clearTimeout(timer as NodeJS.Timeout);
+      clearImmediate(timer as NodeJS.Immediate);
     }
-    const delay = deadline - performance.now();
-    if (delay >= 1) {
-      await sleep(delay, undefined, { signal: input.signal });
-      sinceYield = 0;
-    } else if (++sinceYield >= YIELD_EVERY) {
-      await yieldToLoop(undefined, { signal: input.signal });
-      sinceYield = 0;
+    wake?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const wait = (delay: number | undefined): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = delay === undefined ? setImmediate(resolve) : setTimeout(resolve, delay);
+    });
+  try {
+    let deadline = performance.now() + input.timeToFirstTokenMs;
+    let decodeMs = 0;
+    let sinceYield = 0;
+    for (let i = 0; i < input.count; i++) {
+      if (i > 0) {
+        const w = input.interTokenMs();
+        decodeMs += w;
+        deadline += w;
+      }
+      const delay = deadline - performance.now();
+      if (delay >= 1) {
+        await wait(delay);
+        sinceYield = 0;
+      } else if (++sinceYield >= YIELD_EVERY) {
+        await wait(undefined);
+        sinceYield = 0;
+      }
+      signal.throwIfAborted();
+      await input.emit(i);
     }
-    input.signal.throwIfAborted();
-    await input.emit(i);
+    return { decodeMs };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
-  return { decodeMs };
 }

@@ -1,6 +1,6 @@
-// Validation of /v1/chat/completions and /v1/completions bodies into one GenerationRequest.
-// Only what the simulator uses is checked; other OpenAI fields (temperature, stop, tools, …) are
-// accepted and ignored. `n` > 1 is ignored too: every response has exactly one choice.
+// Validation of /v1/chat/completions and /v1/completions bodies into one GenerationRequest (the
+// Anthropic and Bedrock dialects build the same shape, see anthropic.ts and bedrock.ts). Only what the
+// simulator uses is checked; other OpenAI fields (temperature, tools, …) are accepted and ignored.
 
 import { badRequest } from './http-util.ts';
 import { contentText, countTokens, renderChatPrompt } from './tokenizer.ts';
@@ -12,6 +12,8 @@ export interface GenerationRequest {
   /** The prompt as the model sees it (chat messages rendered through a simple template). */
   promptText: string;
   promptTokens: number;
+  /** The prompt's token ids when it was given as ids (completions); prefix-cache blocks are cut from them. */
+  promptTokenIds?: number[];
   /** What echo mode answers: the last user message (chat) or the prompt (completions). */
   echoText: string;
   /** max_completion_tokens, else max_tokens; undefined when neither is given. */
@@ -19,7 +21,14 @@ export interface GenerationRequest {
   stream: boolean;
   includeUsage: boolean;
   ignoreEos: boolean;
+  /** Stop strings: the output ends before the first occurrence of any of them (finish_reason "stop"). */
+  stop: string[];
+  /** Choices to generate, each its own sequence in the engine (OpenAI `n`). */
+  n: number;
 }
+
+/** Upper bound of `n`, to keep one request from flooding the engine. */
+export const MAX_CHOICES = 16;
 
 type Body = Record<string, unknown>;
 
@@ -47,6 +56,20 @@ function optionalBool(b: Body, field: string): boolean {
   if (v === undefined || v === null) return false;
   if (typeof v !== 'boolean') throw badRequest(`"${field}" must be a boolean`, field);
   return v;
+}
+
+/** `stop` (OpenAI): a string or a list of strings; empty strings are ignored. */
+export function parseStop(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return (value as string[]).filter((x) => x !== '');
+  throw badRequest(`"${field}" must be a string or a list of strings`, field);
+}
+
+function choices(b: Body): number {
+  const n = optionalPositiveInt(b, 'n') ?? 1;
+  if (n > MAX_CHOICES) throw badRequest(`"n" must be at most ${MAX_CHOICES}`, 'n');
+  return n;
 }
 
 function streamFields(b: Body): Pick<GenerationRequest, 'stream' | 'includeUsage' | 'ignoreEos'> {
@@ -80,6 +103,8 @@ export function parseChatRequest(body: unknown): GenerationRequest {
     echoText: contentText(lastUser?.content),
     maxTokens: optionalPositiveInt(b, 'max_completion_tokens') ?? optionalPositiveInt(b, 'max_tokens'),
     ...streamFields(b),
+    stop: parseStop(b['stop'], 'stop'),
+    n: choices(b),
   };
 }
 
@@ -97,6 +122,7 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
   const p = b['prompt'];
   let promptText: string;
   let promptTokens: number;
+  let promptTokenIds: number[] | undefined;
   if (typeof p === 'string' && p !== '') {
     promptText = p;
     promptTokens = countTokens(p);
@@ -106,13 +132,15 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
   } else if (isTokenIds(p)) {
     promptText = p.join(' ');
     promptTokens = p.length;
+    promptTokenIds = p;
   } else if (Array.isArray(p) && p.length > 0 && p.every(isTokenIds)) {
     promptText = (p as number[][]).map((ids) => ids.join(' ')).join('\n');
     promptTokens = (p as number[][]).reduce((s, ids) => s + ids.length, 0);
+    promptTokenIds = (p as number[][]).flat();
   } else {
     throw badRequest('"prompt" is required: a non-empty string, list of strings, or token ids', 'prompt');
   }
-  return {
+  const g: GenerationRequest = {
     endpoint: 'text',
     model: optionalModel(b),
     promptText,
@@ -120,5 +148,9 @@ export function parseCompletionRequest(body: unknown): GenerationRequest {
     echoText: promptText,
     maxTokens: optionalPositiveInt(b, 'max_tokens'),
     ...streamFields(b),
+    stop: parseStop(b['stop'], 'stop'),
+    n: choices(b),
   };
+  if (promptTokenIds !== undefined) g.promptTokenIds = promptTokenIds;
+  return g;
 }

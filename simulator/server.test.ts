@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { Pool, request } from 'undici';
-import { startSimulator } from './server.ts';
+import { startSimulator, startSimulators } from './server.ts';
 import type { RunningSimulator } from './server.ts';
 import { metricValue, scrape } from './testing.ts';
 
@@ -305,6 +305,72 @@ describe('simulator startup readiness', () => {
       await live.body.dump();
     } finally {
       await sim.close();
+    }
+  });
+});
+
+describe('n, stop and replicas', () => {
+  let echo: RunningSimulator;
+  let client: OpenAI;
+  before(async () => {
+    echo = await startSimulator({ model: 'echo-model', mode: 'echo', port: 0, timeToFirstTokenMs: 1, interTokenLatencyMs: 0.2 });
+    client = new OpenAI({ baseURL: echo.url + '/v1', apiKey: 'x', maxRetries: 0 });
+  });
+  after(() => echo.close());
+
+  it('answers n choices, each its own sequence; later choices find the prompt cached', async () => {
+    const content = 'The same long prompt for every choice. '.repeat(20);
+    const { data: res, response } = await client.chat.completions
+      .create({ model: 'echo-model', messages: [{ role: 'user', content }], n: 3, max_tokens: 4 })
+      .withResponse();
+    assert.deepEqual(res.choices.map((c) => c.index), [0, 1, 2]);
+    assert.ok(res.choices.every((c) => c.message.content === 'The same long pr' && c.finish_reason === 'length'));
+    assert.equal(res.usage?.completion_tokens, 12);
+    assert.equal(res.usage?.prompt_tokens_details?.cached_tokens, Number(response.headers.get('x-sim-cached-tokens')));
+
+    const stream = await client.chat.completions.create({ model: 'echo-model', messages: [{ role: 'user', content: 'abcdefgh' }], n: 2, stream: true });
+    const texts = ['', ''];
+    const finishes: (string | null | undefined)[] = [];
+    for await (const chunk of stream) {
+      for (const c of chunk.choices) {
+        texts[c.index] += c.delta.content ?? '';
+        if (c.finish_reason) finishes[c.index] = c.finish_reason;
+      }
+    }
+    assert.deepEqual(texts, ['abcdefgh', 'abcdefgh']);
+    assert.deepEqual(finishes, ['stop', 'stop']);
+  });
+
+  it('ends the output before a stop string, counting the tokens generated up to it', async () => {
+    const res = await client.completions.create({ model: 'echo-model', prompt: 'one two three END four five', stop: ['END', 'five'], max_tokens: 50 });
+    const choice = res.choices[0];
+    assert.equal(choice?.text, 'one two three ');
+    assert.equal(choice?.finish_reason, 'stop');
+    assert.equal((choice as unknown as { stop_reason: string }).stop_reason, 'END');
+    assert.equal(res.usage?.completion_tokens, 5, 'pieces "one ", "two ", "thre", "e EN", "D fo": the 5th completes END');
+  });
+
+  it('starts N replicas on consecutive ports, each naming itself', async () => {
+    const probe = await startSimulator({ model: 'x', port: 0 });
+    const basePort = probe.port;
+    await probe.close();
+    let fleet;
+    try {
+      fleet = await startSimulators({ model: 'm', port: basePort, replicas: 3, timeToFirstTokenMs: 1, interTokenLatencyMs: 0.1 });
+    } catch {
+      return; // a neighbouring port was taken: nothing to check on this machine
+    }
+    try {
+      assert.deepEqual(fleet.replicas.map((r) => r.port), [basePort, basePort + 1, basePort + 2]);
+      const pods = [];
+      for (const url of fleet.urls) {
+        const r = await request(url + '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }) });
+        pods.push(r.headers['x-inference-pod']);
+        await r.body.dump();
+      }
+      assert.deepEqual(pods, ['sim-0', 'sim-1', 'sim-2']);
+    } finally {
+      await fleet.close();
     }
   });
 });

@@ -32,8 +32,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { parseEmbeddingRequest, pseudoEmbedding } from './embeddings.ts';
+import { encodeEventStreamMessage } from './eventstream.ts';
 import { asHttpError, pathOf, readBody, sendError, sendJson } from './http-util.ts';
 import {
   chatChunk,
@@ -51,6 +52,9 @@ import {
 } from './openai-shapes.ts';
 import type { ResponseMeta } from './openai-shapes.ts';
 import { countTokens, renderChatPrompt } from './tokenizer.ts';
+
+/** Kept here for existing importers; the codec lives in eventstream.ts. */
+export { encodeEventStreamMessage } from './eventstream.ts';
 
 export interface RunningTestUpstream {
   readonly url: string;
@@ -139,32 +143,6 @@ function checkRequest(req: IncomingMessage, id: string): void {
     const p = decodeBase64(wantPath, 'expected path').toString('utf8');
     if (pathOf(req) !== p) throw new CheckFailed(`unexpected path: got ${pathOf(req)}, expected ${p}`);
   }
-}
-
-/** One AWS event-stream message with string headers: prelude, prelude CRC, headers, payload, message CRC. */
-export function encodeEventStreamMessage(headers: Record<string, string>, payload: Buffer): Buffer {
-  const headerParts: Buffer[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    const n = Buffer.from(name, 'utf8');
-    const v = Buffer.from(value, 'utf8');
-    const h = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
-    h.writeUInt8(n.length, 0);
-    n.copy(h, 1);
-    h.writeUInt8(7, 1 + n.length); // 7 = string
-    h.writeUInt16BE(v.length, 2 + n.length);
-    v.copy(h, 4 + n.length);
-    headerParts.push(h);
-  }
-  const headerBytes = Buffer.concat(headerParts);
-  const total = 12 + headerBytes.length + payload.length + 4;
-  const msg = Buffer.alloc(total);
-  msg.writeUInt32BE(total, 0);
-  msg.writeUInt32BE(headerBytes.length, 4);
-  msg.writeUInt32BE(crc32(msg.subarray(0, 8)), 8);
-  headerBytes.copy(msg, 12);
-  payload.copy(msg, 12 + headerBytes.length);
-  msg.writeUInt32BE(crc32(msg.subarray(0, total - 4)), total - 4);
-  return msg;
 }
 
 function parseJsonLenient(body: Buffer): Record<string, unknown> {

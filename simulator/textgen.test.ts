@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRandom } from './random.ts';
-import { planOutput, randomTokens } from './textgen.ts';
+import { applyStop, planOutput, randomTokens } from './textgen.ts';
 import { countTokens, renderChatPrompt, tokenize } from './tokenizer.ts';
 
 describe('tokenizer', () => {
@@ -72,3 +72,27 @@ describe('planOutput', () => {
     assert.deepEqual(a, b);
   });
 });
+
+describe('applyStop', () => {
+  it('ends the text before the earliest stop string and keeps the tokens generated up to it', () => {
+    const plan = { tokens: ['Hel', 'lo w', 'orld', '. Bye', ' now'], finishReason: 'length' as const };
+    assert.deepEqual(applyStop(plan, ['world', 'Bye']), { tokens: ['Hel', 'lo ', ''], finishReason: 'stop', stopReason: 'world' });
+    assert.deepEqual(applyStop(plan, ['Bye']), { tokens: ['Hel', 'lo w', 'orld', '. '], finishReason: 'stop', stopReason: 'Bye' });
+    assert.equal(applyStop(plan, ['absent']), plan);
+    assert.equal(applyStop(plan, []), plan);
+  });
+
+  it('prefers the longer of two stop strings starting at the same place', () => {
+    const plan = { tokens: ['ab', 'cd', 'ef'], finishReason: 'stop' as const };
+    assert.equal(applyStop(plan, ['cd', 'cde']).stopReason, 'cde');
+  });
+
+  it('applies to planned output in both modes', () => {
+    const echo = planOutput(createRandom(1), { mode: 'echo', echoText: 'one two STOP three', maxTokens: undefined, contextLeft: 100, ignoreEos: false, stop: ['STOP'] });
+    assert.equal(echo.tokens.join(''), 'one two ');
+    assert.equal(echo.finishReason, 'stop');
+    const random = planOutput(createRandom(2), { mode: 'random', echoText: '', maxTokens: 200, contextLeft: 500, ignoreEos: true, stop: [' the '] });
+    assert.ok(!random.tokens.join('').includes(' the '));
+  });
+});
+

@@ -9,6 +9,8 @@ export interface OutputPlan {
   /** One string per generated token; joined they are the completion text. */
   tokens: string[];
   finishReason: FinishReason;
+  /** The stop string that ended the output, if one did (vLLM's `stop_reason`). */
+  stopReason?: string;
 }
 
 // Bucket probabilities for the length of a random answer when max_tokens is given (upstream behaviour):
@@ -99,11 +101,48 @@ export interface PlanInput {
   maxTokens: number | undefined;
   /** Tokens left in the context window after the prompt (≥ 1). */
   contextLeft: number;
-  /** vLLM's `ignore_eos`: generate exactly maxTokens. */
+  /** vLLM's `ignore_eos`: generate exactly maxTokens (stop strings still apply). */
   ignoreEos: boolean;
+  /** Stop strings. */
+  stop?: readonly string[];
+}
+
+/**
+ * Cuts the output at the first occurrence of any stop string. Generation runs until the token that
+ * completes the stop string (those tokens are generated and counted, as by a real engine), but the
+ * text ends just before the stop string: tokens past that point carry empty text.
+ */
+export function applyStop(plan: OutputPlan, stop: readonly string[] | undefined): OutputPlan {
+  if (stop === undefined || stop.length === 0) return plan;
+  const text = plan.tokens.join('');
+  let at = -1;
+  let matched = '';
+  for (const s of stop) {
+    if (s === '') continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at || (i === at && s.length > matched.length))) {
+      at = i;
+      matched = s;
+    }
+  }
+  if (at < 0) return plan;
+  const end = at + matched.length;
+  const tokens: string[] = [];
+  let pos = 0;
+  for (const t of plan.tokens) {
+    const from = pos;
+    pos += t.length;
+    tokens.push(t.slice(0, Math.max(0, Math.min(t.length, at - from))));
+    if (pos >= end) break;
+  }
+  return { tokens, finishReason: 'stop', stopReason: matched };
 }
 
 export function planOutput(rng: Random, input: PlanInput): OutputPlan {
+  return applyStop(planUnstopped(rng, input), input.stop);
+}
+
+function planUnstopped(rng: Random, input: PlanInput): OutputPlan {
   const limit = Math.min(input.maxTokens ?? input.contextLeft, input.contextLeft);
   if (input.mode === 'echo') {
     const all = tokenize(input.echoText);
