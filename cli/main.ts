@@ -59,12 +59,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
     .option('--admin-host <address>', 'address the admin server binds to', '127.0.0.1')
     .option('--no-watch', 'do not reload when the files change')
     .option('--debug-headers', "add the endpoint picker's decision to pool responses (x-sluice-pick)")
-    .action(async (opts: { filename: string[]; port?: number; host: string; adminPort: number; adminHost: string; watch: boolean; debugHeaders?: boolean }) => {
+    .option('--invalid-refs <mode>', 'refuse: a bad reference refuses the configuration; serve: serve it with Gateway API semantics (status + 500/404)', 'refuse')
+    .action(async (opts: { filename: string[]; port?: number; host: string; adminPort: number; adminHost: string; watch: boolean; debugHeaders?: boolean; invalidRefs: string }) => {
+      if (opts.invalidRefs !== 'refuse' && opts.invalidRefs !== 'serve') throw new InvalidArgumentError(`--invalid-refs must be refuse or serve, not ${opts.invalidRefs}`);
       const files = opts.filename.length > 0 ? opts.filename : [quickstartDir()];
       const port = opts.filename.length === 0 && opts.port === undefined ? 8080 : opts.port;
       let gw: Gateway;
       try {
-        gw = await Gateway.start({ files, port, host: opts.host, adminPort: opts.adminPort, adminHost: opts.adminHost, watch: opts.watch, debugHeaders: opts.debugHeaders === true, log: (l) => io.err(l + '\n') });
+        gw = await Gateway.start({ files, port, host: opts.host, adminPort: opts.adminPort, adminHost: opts.adminHost, watch: opts.watch, debugHeaders: opts.debugHeaders === true, invalidReferences: opts.invalidRefs, log: (l) => io.err(l + '\n') });
       } catch (err) {
         if (err instanceof ConfigError) {
           io.err(`sluice: the configuration was refused:\n${err.problems.filter((p) => p.severity === 'error').map((p) => '  ' + formatProblem(p)).join('\n')}\n`);

@@ -33,6 +33,14 @@ export interface GatewayOptions {
   readonly log?: ((line: string) => void) | undefined;
   readonly simulatorDefaults?: EmulatorOptions['simulatorDefaults'];
   readonly scrapeIntervalMs?: number | undefined;
+  /**
+   * What a reference problem found while compiling (a missing backend or parent, an invalid regex, a
+   * bad certificate ref) does: `refuse` (default) refuses the whole configuration, as a standalone user
+   * wants; `serve` applies it with the Gateway API semantics instead (the problem shows in status and
+   * the request-level effect is the spec's: 500 for the invalid backend's share, 404 for a dropped
+   * rule), as a controller does and as the conformance suite needs. Schema errors always refuse.
+   */
+  readonly invalidReferences?: 'refuse' | 'serve' | undefined;
   /** Add the picker's decision as an `x-sluice-pick` response header on InferencePool responses. */
   readonly debugHeaders?: boolean | undefined;
   readonly readStdin?: (() => string) | undefined;
@@ -168,7 +176,8 @@ export class Gateway {
     const generation = this.#generation + 1;
     const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, generation, portOverride: this.options.port });
     const problems = [...config.problems, ...realized.problems, ...snapshot.problems];
-    if (hasErrors(problems)) return reject(problems, true);
+    const refuse = hasErrors(config.problems) || hasErrors(realized.problems) || (this.options.invalidReferences !== 'serve' && hasErrors(snapshot.problems));
+    if (refuse) return reject(problems, true);
 
     try {
       await this.#listeners.apply(snapshot.bindings);
@@ -184,7 +193,7 @@ export class Gateway {
     this.metrics.configGeneration.set(generation);
     this.metrics.configReloads.inc({ result: 'applied' });
     this.#scraper.setTargets([...snapshot.pools.values()].flatMap((p) => p.endpoints));
-    for (const p of problems) if (p.severity === 'warning') this.#log(formatProblem(p));
+    for (const p of problems) this.#log(formatProblem(p));
     if (generation > 1) this.#log(`configuration generation ${generation} applied`);
     void this.#retireOld(previousPods, config, snapshot);
     return { applied: true, generation, problems };
