@@ -17,7 +17,7 @@ import type { Condition } from '../controlplane/conditions.ts';
 import type { EndpointRegistry, EndpointState } from '../picker/endpoint.ts';
 import { intersectHostnames } from '../routing/hostnames.ts';
 import { RouteTable, regexError } from '../routing/route-table.ts';
-import { compileFilters, compileHeaderOps } from '../routing/filters.ts';
+import { compileFilters, compileHeaderOps, mirrorFraction } from '../routing/filters.ts';
 import type { FilterView } from '../routing/filters.ts';
 import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
 import { parseDurationMs } from './schemas/meta.ts';
@@ -397,6 +397,20 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
       backends.length = 0;
       backends.push({ weight: 1, target: { kind: 'invalid', id: `rule ${ruleIndex}`, reason: 'UnsupportedValue', message: `filter ${types} is not supported by this Sluice version` } });
     }
+    const mirrors: { target: BackendTarget; fraction: number }[] = [];
+    for (const m of ruleFilters.mirrors) {
+      const target = resolveBackendRef(ctx, route, m.backendRef, false, [...fieldBase, 'filters']);
+      // An unresolvable mirror sets ResolvedRefs=False and is not configured; the rule still serves.
+      if (target.kind === 'invalid') {
+        resolvedAll = false;
+        refReasons.push(target.reason + ': mirror ' + target.message);
+      } else {
+        mirrors.push({ target: target.backend, fraction: mirrorFraction(m) });
+      }
+    }
+    const retrySpec = (rule as { retry?: { codes?: number[]; attempts?: number; backoff?: string } }).retry;
+    const retry = retrySpec ? { codes: new Set(retrySpec.codes ?? []), attempts: retrySpec.attempts ?? 1, backoffMs: retrySpec.backoff ? (parseDurationMs(retrySpec.backoff) ?? 0) : 0 } : undefined;
+    const backendTimeoutMs = rule.timeouts?.backendRequest !== undefined ? (parseDurationMs(rule.timeouts.backendRequest) ?? 0) : 0;
     const timeoutText = rule.timeouts?.request;
     let requestTimeoutMs = isAI ? AI_ROUTE_DEFAULT_TIMEOUT_MS : 0;
     if (timeoutText !== undefined) requestTimeoutMs = parseDurationMs(timeoutText) ?? requestTimeoutMs;
@@ -411,7 +425,10 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
         backends,
         totalWeight,
         requestTimeoutMs,
+        backendTimeoutMs,
         filters: ruleFilters.filters,
+        mirrors,
+        retry,
       },
       matches,
       models,

@@ -81,8 +81,14 @@ export interface CompiledRule {
   readonly totalWeight: number;
   /** Time allowed until the upstream's response starts; 0 = none. */
   readonly requestTimeoutMs: number;
-  /** Rule-level filters (header modifiers, redirect, rewrite). */
+  /** Per upstream attempt (timeouts.backendRequest); 0 = only the request timeout applies. */
+  readonly backendTimeoutMs: number;
+  /** Rule-level filters (header modifiers, redirect, rewrite, CORS). */
   readonly filters: CompiledFilters;
+  /** RequestMirror filters with resolved backends: each gets `fraction` of requests, responses discarded. */
+  readonly mirrors: readonly { readonly target: BackendTarget; readonly fraction: number }[];
+  /** HTTPRoute retry: `attempts` retries at most, on these statuses or connection errors. */
+  readonly retry?: { readonly codes: ReadonlySet<number>; readonly attempts: number; readonly backoffMs: number } | undefined;
 }
 
 export interface ModelEntry {

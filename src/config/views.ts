@@ -52,6 +52,7 @@ export interface HTTPRouteView {
       filters?: { type: string }[] | undefined;
       backendRefs?: BackendRefView[] | undefined;
       timeouts?: TimeoutsView | undefined;
+      retry?: { codes?: number[] | undefined; attempts?: number | undefined; backoff?: string | undefined } | undefined;
     }[] | undefined;
   } | undefined;
 }

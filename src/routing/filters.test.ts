@@ -38,7 +38,7 @@ describe('header modifiers', () => {
     assert.deepEqual(headers, { 'x-header-set': 'set-overwrites-values', 'x-header-add': 'some-other-value,add-appends-values' });
   });
   it('reports filters it cannot apply', () => {
-    assert.deepEqual(compileFilters([{ type: 'RequestMirror' }, { type: 'CORS' }]).unsupported, ['RequestMirror', 'CORS']);
+    assert.deepEqual(compileFilters([{ type: 'ExtensionRef' }, { type: 'ExternalAuth' }]).unsupported, ['ExtensionRef', 'ExternalAuth']);
   });
 });
 

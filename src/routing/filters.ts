@@ -1,7 +1,8 @@
-// HTTPRoute filters (gateway-api reference §2.7): header modifiers, redirects and URL rewrites,
+// HTTPRoute filters (gateway-api reference §2.7): header modifiers, redirects, URL rewrites and CORS,
 // compiled once per rule (or backendRef) and applied per request without re-reading the config.
-// RequestMirror, CORS and ExtensionRef are not implemented yet: compileFilters reports them as
-// unsupported so the rule answers 500 instead of silently serving without them.
+// RequestMirror needs its backendRef resolved, so compileFilters hands mirrors back to the compiler.
+// ExtensionRef (and anything else) is reported as unsupported so the rule answers 500 instead of
+// silently serving without it.
 
 export interface HeaderOps {
   /** Lower-case name → value, overwriting. */
@@ -29,11 +30,28 @@ export interface Rewrite {
   readonly path?: PathModifier | undefined;
 }
 
+export interface Cors {
+  /** Compiled allowOrigins: '*' matches all; a '*' inside a host is a greedy match spanning dots. */
+  readonly origins: readonly RegExp[];
+  readonly allowCredentials: boolean;
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAge: number;
+}
+
+export interface MirrorView {
+  backendRef: { group?: string | undefined; kind?: string | undefined; name: string; namespace?: string | undefined; port?: number | undefined };
+  percent?: number | undefined;
+  fraction?: { numerator: number; denominator?: number | undefined } | undefined;
+}
+
 export interface CompiledFilters {
   readonly requestHeaders?: HeaderOps | undefined;
   readonly responseHeaders?: HeaderOps | undefined;
   readonly redirect?: Redirect | undefined;
   readonly rewrite?: Rewrite | undefined;
+  readonly cors?: Cors | undefined;
 }
 
 /** The filter fields this module reads (the schema validates the full shape). */
@@ -49,6 +67,15 @@ export interface FilterView {
     path?: PathModifierView | undefined;
   } | undefined;
   urlRewrite?: { hostname?: string | undefined; path?: PathModifierView | undefined } | undefined;
+  requestMirror?: MirrorView | undefined;
+  cors?: {
+    allowOrigins?: string[] | undefined;
+    allowCredentials?: boolean | undefined;
+    allowMethods?: string[] | undefined;
+    allowHeaders?: string[] | undefined;
+    exposeHeaders?: string[] | undefined;
+    maxAge?: number | undefined;
+  } | undefined;
 }
 
 interface HeaderFilterView {
@@ -79,8 +106,10 @@ function compilePath(p: PathModifierView | undefined): PathModifier | undefined 
   return undefined;
 }
 
-export function compileFilters(filters: readonly FilterView[]): { filters: CompiledFilters; unsupported: string[] } {
+export function compileFilters(filters: readonly FilterView[]): { filters: CompiledFilters; mirrors: MirrorView[]; unsupported: string[] } {
   const unsupported: string[] = [];
+  const mirrors: MirrorView[] = [];
+  let cors: Cors | undefined;
   let requestHeaders: HeaderOps | undefined;
   let responseHeaders: HeaderOps | undefined;
   let redirect: Redirect | undefined;
@@ -107,11 +136,26 @@ export function compileFilters(filters: readonly FilterView[]): { filters: Compi
       case 'URLRewrite':
         rewrite = { hostname: f.urlRewrite?.hostname, path: compilePath(f.urlRewrite?.path) };
         break;
+      case 'RequestMirror':
+        if (f.requestMirror) mirrors.push(f.requestMirror);
+        break;
+      case 'CORS': {
+        const c = f.cors ?? {};
+        cors = {
+          origins: (c.allowOrigins ?? []).map(originPattern),
+          allowCredentials: c.allowCredentials === true,
+          allowMethods: c.allowMethods ?? [],
+          allowHeaders: c.allowHeaders ?? [],
+          exposeHeaders: c.exposeHeaders ?? [],
+          maxAge: c.maxAge ?? 5,
+        };
+        break;
+      }
       default:
         unsupported.push(f.type);
     }
   }
-  return { filters: { requestHeaders, responseHeaders, redirect, rewrite }, unsupported };
+  return { filters: { requestHeaders, responseHeaders, redirect, rewrite, cors }, mirrors, unsupported };
 }
 
 type HeaderBag = Record<string, string | string[] | number | undefined>;
@@ -151,4 +195,48 @@ export function redirectLocation(r: Redirect, req: { scheme: 'http' | 'https'; h
   const path = r.path ? rewritePath(req.path, r.path, req.matchedPrefix) : req.path;
   const hostPort = port === DEFAULT_PORT[scheme] ? host : `${host}:${port}`;
   return `${scheme}://${hostPort}${path}${req.query ? '?' + req.query : ''}`;
+}
+
+/** The share of requests a mirror receives (percent, or numerator/denominator, default all). */
+export function mirrorFraction(m: MirrorView): number {
+  if (m.percent !== undefined) return m.percent / 100;
+  if (m.fraction) return m.fraction.numerator / (m.fraction.denominator ?? 100);
+  return 1;
+}
+
+function originPattern(origin: string): RegExp {
+  if (origin === '*') return /^.*$/;
+  const escaped = origin.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+export function corsOriginAllowed(cors: Cors, origin: string): boolean {
+  return cors.origins.some((re) => re.test(origin));
+}
+
+/**
+ * Headers answering a CORS preflight (the gateway answers preflights itself, they are not proxied).
+ * `undefined` when the origin is not allowed: the preflight is answered without any ACAO.
+ */
+export function corsPreflightHeaders(cors: Cors, origin: string, requestMethod: string | undefined, requestHeaders: string | undefined): Record<string, string> | undefined {
+  if (!corsOriginAllowed(cors, origin)) return undefined;
+  const out: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-max-age': String(cors.maxAge) };
+  if (cors.allowCredentials) out['access-control-allow-credentials'] = 'true';
+  if (requestMethod !== undefined && cors.allowMethods.length > 0) {
+    // With credentials a wildcard must be answered with concrete values.
+    out['access-control-allow-methods'] = cors.allowMethods.includes('*') ? (cors.allowCredentials ? requestMethod : '*') : cors.allowMethods.join(', ');
+  }
+  if (requestHeaders !== undefined && cors.allowHeaders.length > 0) {
+    out['access-control-allow-headers'] = cors.allowHeaders.includes('*') ? (cors.allowCredentials ? requestHeaders : '*') : cors.allowHeaders.join(', ');
+  }
+  return out;
+}
+
+/** Headers added to an actual (non-preflight) response for an allowed origin. */
+export function corsResponseHeaders(cors: Cors, origin: string): Record<string, string> | undefined {
+  if (!corsOriginAllowed(cors, origin)) return undefined;
+  const out: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin' };
+  if (cors.allowCredentials) out['access-control-allow-credentials'] = 'true';
+  if (cors.exposeHeaders.length > 0) out['access-control-expose-headers'] = cors.exposeHeaders.join(', ');
+  return out;
 }

@@ -41,7 +41,23 @@ spec:
     - matches: [{path: {type: PathPrefix, value: /split}}]
       backendRefs: [${ref('a', ', weight: 1')}, ${ref('b', ', weight: 3')}]
     - matches: [{path: {type: PathPrefix, value: /mirror}}]
-      filters: [{type: RequestMirror, requestMirror: {backendRef: ${ref('b')}}}]
+      filters:
+        - {type: RequestMirror, requestMirror: {backendRef: ${ref('b')}}}
+        - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-mirrored-with, value: modified}]}}
+      backendRefs: [${ref('a')}]
+    - matches: [{path: {type: PathPrefix, value: /extension}}]
+      filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Thing, name: t}}]
+      backendRefs: [${ref('a')}]
+    - matches: [{path: {type: PathPrefix, value: /cors}}]
+      filters:
+        - type: CORS
+          cors:
+            allowOrigins: ["https://*.example.com"]
+            allowMethods: [GET, POST]
+            allowHeaders: [x-client]
+            exposeHeaders: [x-echo-pod]
+            allowCredentials: true
+            maxAge: 60
       backendRefs: [${ref('a')}]
 `;
 }
@@ -113,9 +129,38 @@ describe('HTTPRoute data plane', () => {
     assert.ok(b > 110 && b < 190, `pod-b got ${b} of ${n}`);
   });
 
+  it('mirrors the request, with the rule header modifications, and serves from the main backend', async () => {
+    const before = echoes[1]!.received.length;
+    const r = await get('/mirror/x?y=1');
+    assert.equal(r.echo?.pod, 'pod-a');
+    const deadline = Date.now() + 2000;
+    while (echoes[1]!.received.length === before && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    const copy = echoes[1]!.received.at(-1);
+    assert.equal(copy?.path, '/mirror/x?y=1');
+    assert.equal(copy?.headers['x-mirrored-with'], 'modified');
+  });
+
+  it('answers CORS preflights itself and adds CORS headers for an allowed origin', async () => {
+    const pre = await request(`${base}/cors`, { method: 'OPTIONS', headers: { host: 'example.com', origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-client' } });
+    assert.equal(pre.statusCode, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(pre.headers['access-control-allow-methods'], 'GET, POST');
+    assert.equal(pre.headers['access-control-allow-headers'], 'x-client');
+    assert.equal(pre.headers['access-control-allow-credentials'], 'true');
+    assert.equal(pre.headers['access-control-max-age'], '60');
+    await pre.body.dump();
+    const denied = await request(`${base}/cors`, { method: 'OPTIONS', headers: { host: 'example.com', origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
+    assert.equal(denied.headers['access-control-allow-origin'], undefined);
+    await denied.body.dump();
+    const actual = await get('/cors', { origin: 'https://app.example.com' });
+    assert.equal(actual.status, 200);
+    assert.equal(actual.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(actual.headers['access-control-expose-headers'], 'x-echo-pod');
+  });
+
   it('answers 500 for a rule whose filter is not implemented, never serving without it', async () => {
-    const r = await get('/mirror');
+    const r = await get('/extension');
     assert.equal(r.status, 500);
-    assert.match(r.text, /RequestMirror is not supported/);
+    assert.match(r.text, /ExtensionRef is not supported/);
   });
 });

@@ -9,8 +9,9 @@ import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
 import { PoolSchedulers, formatDecision } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import { forward } from '../upstream/proxy.ts';
-import { applyHeaderOps, redirectLocation, rewritePath } from '../routing/filters.ts';
+import { relayResponse, sendMirror, sendUpstream } from '../upstream/proxy.ts';
+import type { UpstreamRequest } from '../upstream/proxy.ts';
+import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../routing/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from './body.ts';
 
@@ -106,73 +107,160 @@ export class DataPlane {
     }
     const rule = matched.rule;
     const matchedPrefix = matched.match.path.type === 'PathPrefix' ? matched.match.path.value : '/';
-    const { redirect, rewrite, requestHeaders, responseHeaders } = rule.filters;
+    const { redirect, requestHeaders, responseHeaders, cors } = rule.filters;
+
+    let corsHeaders: Record<string, string> | undefined;
+    const origin = req.headers.origin;
+    if (cors && origin !== undefined) {
+      const preflightMethod = req.headers['access-control-request-method'];
+      if (method === 'OPTIONS' && typeof preflightMethod === 'string') {
+        // The gateway answers preflights itself; a disallowed origin gets no CORS headers.
+        const acrh = req.headers['access-control-request-headers'];
+        res.writeHead(204, corsPreflightHeaders(cors, origin, preflightMethod, typeof acrh === 'string' ? acrh : undefined) ?? {});
+        res.end();
+        return { route: rule.routeKey, status: 204 };
+      }
+      corsHeaders = corsResponseHeaders(cors, origin);
+    }
+
     if (redirect) {
       const location = redirectLocation(redirect, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
       res.writeHead(redirect.statusCode, { location, 'content-length': 0 });
       res.end();
       return { route: rule.routeKey, status: redirect.statusCode };
     }
-    const backend = chooseBackend(rule);
+
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    // A body that may be sent more than once (retries, mirrors) is read up front.
+    if (hasBody && !Buffer.isBuffer(body) && (rule.retry !== undefined || rule.mirrors.length > 0)) body = await readBody(req, this.#maxBody);
+    if (requestHeaders) applyHeaderOps(req.headers, requestHeaders);
+
+    const client = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) client.abort();
+    });
+    const request: RequestInfo = { req, res, host, path, query, url, method, model, json, body: hasBody ? body : undefined, matchedPrefix };
+
+    for (const m of rule.mirrors) {
+      if (m.fraction < 1 && Math.random() >= m.fraction) continue;
+      const plan = this.#plan(rule, { weight: 1, target: m.target }, request);
+      if (plan) sendMirror(this.#options.pools, { ...plan.upstream, timeoutMs: rule.requestTimeoutMs });
+    }
+
+    const deadline = rule.requestTimeoutMs > 0 ? performance.now() + rule.requestTimeoutMs : Infinity;
+    const maxAttempts = 1 + (rule.retry?.attempts ?? 0);
+    for (let attempt = 1; ; attempt++) {
+      const backend = chooseBackend(rule);
+      const plan = this.#plan(rule, backend, request);
+      if (!plan) throw new GatewayError('no_ready_endpoint', `${backend.target.id} has no ready endpoint`);
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new GatewayError('upstream_timeout', `${rule.id}: timeouts.request (${rule.requestTimeoutMs} ms) expired after ${attempt - 1} attempt(s)`);
+      const timeoutMs = Math.min(rule.backendTimeoutMs > 0 ? rule.backendTimeoutMs : Infinity, remaining);
+      const retryLeft = rule.retry !== undefined && attempt < maxAttempts;
+      const endpoint = plan.endpoint;
+      if (endpoint) endpoint.inflight++;
+      try {
+        let response;
+        try {
+          response = await sendUpstream(this.#options.pools, { ...plan.upstream, timeoutMs: Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : 0 }, client.signal);
+        } catch (err) {
+          // A configured retry also retries connection errors and per-attempt timeouts.
+          const code = (err as GatewayError).code;
+          if (retryLeft && (code === 'upstream_unreachable' || (code === 'upstream_timeout' && rule.backendTimeoutMs > 0))) {
+            await sleep(rule.retry!.backoffMs);
+            continue;
+          }
+          throw err;
+        }
+        if (retryLeft && rule.retry!.codes.has(response.statusCode)) {
+          await response.body.dump();
+          await sleep(rule.retry!.backoffMs);
+          continue;
+        }
+        const result = await relayResponse(response, res, {
+          origin: plan.upstream.origin,
+          mapServerErrors: ai.value,
+          responseHeaders: backend.filters?.responseHeaders ?? responseHeaders,
+          extraHeaders: corsHeaders,
+        });
+        return { route: rule.routeKey, status: result.status };
+      } finally {
+        if (endpoint) endpoint.inflight--;
+      }
+    }
+  }
+
+  /** Where one attempt goes: the endpoint of the chosen backend, with its host, path, headers and body. */
+  #plan(rule: CompiledRule, backend: WeightedBackend, r: RequestInfo): { upstream: UpstreamRequest; endpoint: EndpointState | undefined } | undefined {
     const target = backend.target;
     if (target.kind === 'invalid') throw new GatewayError('invalid_backend', `${rule.id}: backend ${target.id} is not valid (${target.reason}): ${target.message}`);
-
-    if (backend.modelNameOverride !== undefined && json !== undefined && backend.modelNameOverride !== model) {
-      json['model'] = backend.modelNameOverride;
-      body = Buffer.from(JSON.stringify(json));
+    let body = r.body;
+    if (backend.modelNameOverride !== undefined && r.json !== undefined && backend.modelNameOverride !== r.model) {
+      body = Buffer.from(JSON.stringify({ ...r.json, model: backend.modelNameOverride }));
     }
-    if (requestHeaders) applyHeaderOps(req.headers, requestHeaders);
-    if (backend.filters?.requestHeaders) applyHeaderOps(req.headers, backend.filters.requestHeaders);
-
-    let origin: string;
+    let headers = r.req.headers;
+    if (backend.filters?.requestHeaders) {
+      headers = { ...headers };
+      applyHeaderOps(headers, backend.filters.requestHeaders);
+    }
     // Gateway API forwards the client's Host unless a filter rewrites it; AI routes address the
     // backend by its own host name, as Envoy AI Gateway's host rewrite does.
-    let hostHeader = req.headers.host ?? host;
-    let upstreamPath = url;
+    let hostHeader = r.req.headers.host ?? r.host;
+    let upstreamPath = r.url;
+    let origin: string;
     let endpoint: EndpointState | undefined;
     const setHeaders: Record<string, string> = {};
     if (target.kind === 'pool') {
       const metrics = this.#options.metrics;
       let decision;
       try {
-        decision = this.#schedulers.get(target.pool).schedule({ model: model ?? '', targetModel: backend.modelNameOverride ?? model, headers: req.headers, body: json });
+        decision = this.#schedulers.get(target.pool).schedule({ model: r.model ?? '', targetModel: backend.modelNameOverride ?? r.model, headers: r.req.headers, body: r.json });
       } catch (err) {
         metrics.schedulerAttempts.inc({ status: 'failure' });
         throw err;
       }
       metrics.schedulerAttempts.inc({ status: 'success' });
-      metrics.objectiveRequests.inc({ model_name: model ?? '', target_model_name: backend.modelNameOverride ?? model ?? '' });
+      metrics.objectiveRequests.inc({ model_name: r.model ?? '', target_model_name: backend.modelNameOverride ?? r.model ?? '' });
       endpoint = decision.endpoint;
       origin = endpoint.origin;
       setHeaders['x-gateway-destination-endpoint'] = decision.targets.map((t) => t.key).join(',');
       // The objective headers choose a priority here; they are not for the model server.
-      delete req.headers['x-gateway-inference-objective'];
-      delete req.headers['x-llm-d-inference-objective'];
-      if (this.#options.debugHeaders) res.setHeader('x-sluice-pick', formatDecision(decision));
+      if (headers === r.req.headers) headers = { ...headers };
+      delete headers['x-gateway-inference-objective'];
+      delete headers['x-llm-d-inference-objective'];
+      if (this.#options.debugHeaders && !r.res.headersSent) r.res.setHeader('x-sluice-pick', formatDecision(decision));
     } else {
       const t = nextTarget(target);
-      if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
+      if (!t) return undefined;
       origin = t.origin;
       if (rule.routeKind === 'AIGatewayRoute') hostHeader = t.hostHeader;
       endpoint = t.endpoint;
-      if (path.startsWith('/v1/') && target.schema.prefix !== '/v1') upstreamPath = target.schema.prefix + url.slice(3);
+      if (r.path.startsWith('/v1/') && target.schema.prefix !== '/v1') upstreamPath = target.schema.prefix + r.url.slice(3);
     }
-    const rewritten = backend.filters?.rewrite ?? rewrite;
-    if (rewritten?.hostname) hostHeader = rewritten.hostname;
-    if (rewritten?.path) upstreamPath = rewritePath(path, rewritten.path, matchedPrefix) + (query ? '?' + query : '');
-
-    if (endpoint) endpoint.inflight++;
-    try {
-      const result = await forward(
-        this.#options.pools,
-        { origin, hostHeader, method, path: upstreamPath, headers: req.headers, body: method === 'GET' || method === 'HEAD' ? undefined : body, setHeaders, timeoutMs: rule.requestTimeoutMs, mapServerErrors: ai.value, responseHeaders: backend.filters?.responseHeaders ?? responseHeaders },
-        res,
-      );
-      return { route: rule.routeKey, status: result.status };
-    } finally {
-      if (endpoint) endpoint.inflight--;
-    }
+    const rewrite = backend.filters?.rewrite ?? rule.filters.rewrite;
+    if (rewrite?.hostname) hostHeader = rewrite.hostname;
+    if (rewrite?.path) upstreamPath = rewritePath(r.path, rewrite.path, r.matchedPrefix) + (r.query ? '?' + r.query : '');
+    return { upstream: { origin, hostHeader, method: r.method, path: upstreamPath, headers, body, setHeaders, timeoutMs: 0 }, endpoint };
   }
+}
+
+/** What the attempts of one request share. */
+interface RequestInfo {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly host: string;
+  readonly path: string;
+  readonly query: string;
+  readonly url: string;
+  readonly method: string;
+  readonly model: string | undefined;
+  readonly json: Record<string, unknown> | undefined;
+  readonly body: Buffer | IncomingMessage | undefined;
+  readonly matchedPrefix: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 }
 
 function hostOf(req: IncomingMessage): string {

@@ -12,13 +12,24 @@ export interface EchoAnswer {
   pod: string;
 }
 
-export async function startEcho(pod: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export interface EchoServer {
+  readonly server: Server;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly received: EchoAnswer[];
+  close(): Promise<void>;
+}
+
+/** `status(n)` gives the status of the n-th request (1-based); default 200. */
+export async function startEcho(pod: string, options: { status?: (n: number) => number } = {}): Promise<EchoServer> {
+  const received: EchoAnswer[] = [];
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const answer: EchoAnswer = { path: req.url ?? '', host: req.headers.host ?? '', method: req.method ?? '', headers: req.headers, pod };
+      received.push(answer);
       const text = JSON.stringify(answer);
-      res.writeHead(200, { 'content-type': 'application/json', 'x-echo-pod': pod, 'x-upstream-header': 'from-echo' });
+      res.writeHead(options.status?.(received.length) ?? 200, { 'content-type': 'application/json', 'x-echo-pod': pod, 'x-upstream-header': 'from-echo' });
       res.end(text);
     });
   });
@@ -26,6 +37,7 @@ export async function startEcho(pod: string): Promise<{ server: Server; port: nu
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    received,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
