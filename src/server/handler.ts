@@ -9,7 +9,7 @@ import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
 import { PoolSchedulers, formatDecision } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import { relayResponse, sendMirror, sendUpstream } from '../upstream/proxy.ts';
+import { attempt, sendMirror } from '../upstream/proxy.ts';
 import type { UpstreamRequest } from '../upstream/proxy.ts';
 import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../routing/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
@@ -135,10 +135,6 @@ export class DataPlane {
     if (hasBody && !Buffer.isBuffer(body) && (rule.retry !== undefined || rule.mirrors.length > 0)) body = await readBody(req, this.#maxBody);
     if (requestHeaders) applyHeaderOps(req.headers, requestHeaders);
 
-    const client = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) client.abort();
-    });
     const request: RequestInfo = { req, res, host, path, query, url, method, model, json, body: hasBody ? body : undefined, matchedPrefix };
 
     for (const m of rule.mirrors) {
@@ -149,41 +145,37 @@ export class DataPlane {
 
     const deadline = rule.requestTimeoutMs > 0 ? performance.now() + rule.requestTimeoutMs : Infinity;
     const maxAttempts = 1 + (rule.retry?.attempts ?? 0);
-    for (let attempt = 1; ; attempt++) {
+    for (let n = 1; ; n++) {
       const backend = chooseBackend(rule);
       const plan = this.#plan(rule, backend, request);
       if (!plan) throw new GatewayError('no_ready_endpoint', `${backend.target.id} has no ready endpoint`);
       const remaining = deadline - performance.now();
-      if (remaining <= 0) throw new GatewayError('upstream_timeout', `${rule.id}: timeouts.request (${rule.requestTimeoutMs} ms) expired after ${attempt - 1} attempt(s)`);
+      if (remaining <= 0) throw new GatewayError('upstream_timeout', `${rule.id}: timeouts.request (${rule.requestTimeoutMs} ms) expired after ${n - 1} attempt(s)`);
       const timeoutMs = Math.min(rule.backendTimeoutMs > 0 ? rule.backendTimeoutMs : Infinity, remaining);
-      const retryLeft = rule.retry !== undefined && attempt < maxAttempts;
+      const retryLeft = rule.retry !== undefined && n < maxAttempts;
       const endpoint = plan.endpoint;
       if (endpoint) endpoint.inflight++;
       try {
-        let response;
-        try {
-          response = await sendUpstream(this.#options.pools, { ...plan.upstream, timeoutMs: Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : 0 }, client.signal);
-        } catch (err) {
-          // A configured retry also retries connection errors and per-attempt timeouts.
-          const code = (err as GatewayError).code;
-          if (retryLeft && (code === 'upstream_unreachable' || (code === 'upstream_timeout' && rule.backendTimeoutMs > 0))) {
-            await sleep(rule.retry!.backoffMs);
-            continue;
-          }
-          throw err;
-        }
-        if (retryLeft && rule.retry!.codes.has(response.statusCode)) {
-          await response.body.dump();
-          await sleep(rule.retry!.backoffMs);
-          continue;
-        }
-        const result = await relayResponse(response, res, {
-          origin: plan.upstream.origin,
+        plan.upstream.timeoutMs = Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : 0;
+        const result = await attempt(this.#options.pools, plan.upstream, res, {
           mapServerErrors: ai.value,
           responseHeaders: backend.filters?.responseHeaders ?? responseHeaders,
           extraHeaders: corsHeaders,
+          retryOn: retryLeft ? rule.retry!.codes : undefined,
         });
+        if (result.kind === 'retry') {
+          await sleep(rule.retry!.backoffMs);
+          continue;
+        }
         return { route: rule.routeKey, status: result.status };
+      } catch (err) {
+        // A configured retry also retries connection errors and per-attempt timeouts.
+        const code = (err as GatewayError).code;
+        if (retryLeft && (code === 'upstream_unreachable' || (code === 'upstream_timeout' && rule.backendTimeoutMs > 0))) {
+          await sleep(rule.retry!.backoffMs);
+          continue;
+        }
+        throw err;
       } finally {
         if (endpoint) endpoint.inflight--;
       }
@@ -191,7 +183,7 @@ export class DataPlane {
   }
 
   /** Where one attempt goes: the endpoint of the chosen backend, with its host, path, headers and body. */
-  #plan(rule: CompiledRule, backend: WeightedBackend, r: RequestInfo): { upstream: UpstreamRequest; endpoint: EndpointState | undefined } | undefined {
+  #plan(rule: CompiledRule, backend: WeightedBackend, r: RequestInfo): { upstream: UpstreamRequest & { timeoutMs: number }; endpoint: EndpointState | undefined } | undefined {
     const target = backend.target;
     if (target.kind === 'invalid') throw new GatewayError('invalid_backend', `${rule.id}: backend ${target.id} is not valid (${target.reason}): ${target.message}`);
     let body = r.body;

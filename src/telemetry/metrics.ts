@@ -62,8 +62,17 @@ export class GatewayMetrics {
     this.#pools = pools;
   }
 
+  // Labelled children are cached: looking a label set up in prom-client hashes it on every call.
+  readonly #requestChildren = new Map<string, { inc(): void }>();
+  readonly #durationChildren = new Map<string, { observe(v: number): void }>();
+
   observe(route: string, status: number, ms: number): void {
-    this.requests.inc({ route, code: String(status) });
-    this.duration.observe({ route }, ms / 1000);
+    const key = `${route}|${status}`;
+    let counter = this.#requestChildren.get(key);
+    if (!counter) this.#requestChildren.set(key, (counter = this.requests.labels(route, String(status))));
+    counter.inc();
+    let histogram = this.#durationChildren.get(route);
+    if (!histogram) this.#durationChildren.set(route, (histogram = this.duration.labels(route)));
+    histogram.observe(ms / 1000);
   }
 }

@@ -1,5 +1,5 @@
-// Sends one attempt to one upstream origin through its keep-alive undici Pool (`sendUpstream`) and
-// streams the response back unbuffered (`relayResponse`). Maps upstream failures to catalogue errors:
+// Sends one attempt to one upstream origin through its keep-alive undici Pool and streams the
+// response back unbuffered (`attempt`). Maps upstream failures to catalogue errors:
 // refused/reset → 502, no response within the attempt's time → 504, 5xx on AI routes → 502 (with the
 // upstream's message). Retries live with the caller, which decides what is safe to resend.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -25,16 +25,23 @@ export interface UpstreamRequest {
   /** Extra headers set on the upstream request. */
   readonly setHeaders?: Record<string, string> | undefined;
   /** Time allowed until the upstream's response headers arrive; 0 = none. */
-  readonly timeoutMs: number;
+  timeoutMs: number;
 }
 
-export type UpstreamResponse = Dispatcher.ResponseData;
+export interface AttemptOptions {
+  /** Map upstream 5xx to a 502 catalogue error instead of passing it through. */
+  readonly mapServerErrors: boolean;
+  /** ResponseHeaderModifier of the rule, applied to the upstream's response headers. */
+  readonly responseHeaders?: HeaderOps | undefined;
+  /** Headers the gateway adds (e.g. CORS). */
+  readonly extraHeaders?: Record<string, string> | undefined;
+  /** Statuses that make this attempt a retry instead of the answer (its body is discarded). */
+  readonly retryOn?: ReadonlySet<number> | undefined;
+}
 
-/**
- * Sends one attempt. `clientSignal` aborts it when the client goes away. Resolves with the response
- * (headers received, body unread); rejects with a catalogue error.
- */
-export async function sendUpstream(pools: UpstreamPools, ur: UpstreamRequest, clientSignal: AbortSignal): Promise<UpstreamResponse> {
+export type AttemptResult = { readonly kind: 'done'; readonly status: number; readonly bytes: number } | { readonly kind: 'retry'; readonly status: number };
+
+function upstreamHeaders(ur: UpstreamRequest): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const name in ur.headers) {
     if (DROP_REQUEST.has(name)) continue;
@@ -42,111 +49,130 @@ export async function sendUpstream(pools: UpstreamPools, ur: UpstreamRequest, cl
     if (v !== undefined) headers[name] = v;
   }
   headers['host'] = ur.hostHeader;
-  if (ur.setHeaders) Object.assign(headers, ur.setHeaders);
+  if (ur.setHeaders) for (const k in ur.setHeaders) headers[k] = ur.setHeaders[k]!;
   if (Buffer.isBuffer(ur.body)) headers['content-length'] = String(ur.body.length);
   else if (ur.headers['content-length'] !== undefined) headers['content-length'] = ur.headers['content-length'];
-
-  const timeout = ur.timeoutMs > 0 ? AbortSignal.timeout(ur.timeoutMs) : undefined;
-  const signal = timeout ? AbortSignal.any([clientSignal, timeout]) : clientSignal;
-  try {
-    return await pools.get(ur.origin).request({
-      origin: ur.origin,
-      path: ur.path,
-      method: ur.method as Dispatcher.HttpMethod,
-      headers,
-      body: (ur.body ?? null) as Buffer | Readable | null,
-      signal,
-    });
-  } catch (err) {
-    if (timeout?.aborted && !clientSignal.aborted) throw new GatewayError('upstream_timeout', `upstream ${ur.origin} did not respond within ${ur.timeoutMs} ms`);
-    if (clientSignal.aborted) throw new GatewayError('upstream_error', 'client disconnected', { cause: err });
-    throw new GatewayError('upstream_unreachable', `upstream ${ur.origin} is unreachable: ${describe(err)}`, { cause: err });
-  }
+  return headers;
 }
 
-export interface RelayOptions {
-  readonly origin: string;
-  /** Map upstream 5xx to a 502 catalogue error instead of passing it through. */
-  readonly mapServerErrors: boolean;
-  /** ResponseHeaderModifier of the rule, applied to the upstream's response headers. */
-  readonly responseHeaders?: HeaderOps | undefined;
-  /** Headers the gateway adds (e.g. CORS). */
-  readonly extraHeaders?: Record<string, string> | undefined;
-}
-
-export interface RelayResult {
-  readonly status: number;
-  /** Bytes of response body sent to the client. */
-  readonly bytes: number;
-}
-
-/** Streams an upstream response to the client as it arrives. */
-export async function relayResponse(response: UpstreamResponse, res: ServerResponse, opts: RelayOptions): Promise<RelayResult> {
-  const status = response.statusCode;
-  if (opts.mapServerErrors && status >= 500) {
-    const text = await readSnippet(response.body);
-    throw new GatewayError('upstream_error', `upstream ${opts.origin} answered ${status}: ${upstreamMessage(text)}`, { headers: { 'x-sluice-upstream-status': String(status) } });
-  }
-  const outHeaders: Record<string, string | string[]> = {};
-  for (const name in response.headers) {
-    if (DROP_RESPONSE.has(name)) continue;
-    const v = response.headers[name];
-    if (v !== undefined) outHeaders[name] = v;
-  }
-  if (opts.responseHeaders) applyHeaderOps(outHeaders, opts.responseHeaders);
-  if (opts.extraHeaders) Object.assign(outHeaders, opts.extraHeaders);
-  res.writeHead(status, outHeaders);
-  // Send headers now so a stream's first byte is not held back until the first chunk.
-  res.flushHeaders();
-
-  let bytes = 0;
-  const body = response.body;
-  return new Promise<RelayResult>((resolve, reject) => {
+/**
+ * One attempt: sends the request and, unless its status asks for a retry, streams the response to
+ * the client as it arrives. Built on undici's dispatch handler API rather than `request()` because it
+ * is the hot path: no AbortSignal, no intermediate Readable, one closure set per request; the attempt
+ * timeout is undici's own headersTimeout. Rejects with a catalogue error before the response starts;
+ * after that, a failure cuts the client response (the only honest signal left).
+ */
+export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerResponse, opts: AttemptOptions): Promise<AttemptResult> {
+  const headers = upstreamHeaders(ur);
+  return new Promise<AttemptResult>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let started = false;
+    let settled = false;
+    let status = 0;
+    let bytes = 0;
+    let errorText: string | undefined;
+    let discard = false;
     const onClose = () => {
-      if (!res.writableFinished) body.destroy();
+      if (!res.writableFinished) controller?.abort(new Error('client disconnected'));
     };
-    res.on('close', onClose);
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (!res.write(chunk)) {
-        body.pause();
-        res.once('drain', () => body.resume());
-      }
-    });
-    body.on('end', () => {
+    res.once('close', onClose);
+    const finish = (r: AttemptResult | GatewayError) => {
+      if (settled) return;
+      settled = true;
       res.off('close', onClose);
-      res.end();
-      resolve({ status, bytes });
-    });
-    body.on('error', (err) => {
-      res.off('close', onClose);
-      // Headers are out: all we can do is cut the response so the client sees it incomplete.
-      res.destroy(err);
-      reject(new GatewayError('upstream_error', `upstream ${opts.origin} failed mid-response: ${describe(err)}`, { cause: err }));
-    });
+      if (r instanceof GatewayError) reject(r);
+      else resolve(r);
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (res.destroyed) c.abort(new Error('client disconnected'));
+      },
+      onResponseStart(_c, statusCode, fromUpstream) {
+        status = statusCode;
+        if (opts.retryOn?.has(statusCode)) {
+          discard = true;
+          return;
+        }
+        if (opts.mapServerErrors && statusCode >= 500) {
+          errorText = '';
+          return;
+        }
+        const out: Record<string, string | string[]> = {};
+        for (const name in fromUpstream) {
+          if (DROP_RESPONSE.has(name)) continue;
+          const v = fromUpstream[name];
+          if (v !== undefined) out[name] = v;
+        }
+        if (opts.responseHeaders) applyHeaderOps(out, opts.responseHeaders);
+        if (opts.extraHeaders) for (const k in opts.extraHeaders) out[k] = opts.extraHeaders[k]!;
+        res.writeHead(statusCode, out);
+        started = true;
+        // A stream's first byte must not wait for the first chunk; whole bodies go out with their headers.
+        const type = out['content-type'];
+        if (typeof type === 'string' && type.includes('event-stream')) res.flushHeaders();
+      },
+      onResponseData(c, chunk) {
+        if (discard) return;
+        if (errorText !== undefined) {
+          if (errorText.length < 4096) errorText += chunk.toString('utf8');
+          return;
+        }
+        bytes += chunk.length;
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once('drain', () => c.resume());
+        }
+      },
+      onResponseEnd() {
+        if (discard) return finish({ kind: 'retry', status });
+        if (errorText !== undefined) {
+          return finish(new GatewayError('upstream_error', `upstream ${ur.origin} answered ${status}: ${upstreamMessage(errorText)}`, { headers: { 'x-sluice-upstream-status': String(status) } }));
+        }
+        res.end();
+        finish({ kind: 'done', status, bytes });
+      },
+      onResponseError(_c, err) {
+        if (started) {
+          // Headers are out: cut the response so the client sees it incomplete.
+          res.destroy(err);
+          return finish(new GatewayError('upstream_error', `upstream ${ur.origin} failed mid-response: ${describe(err)}`, { cause: err }));
+        }
+        const code = (err as { code?: string }).code;
+        if (code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `upstream ${ur.origin} did not respond within ${ur.timeoutMs} ms`));
+        if (res.destroyed) return finish(new GatewayError('upstream_error', 'client disconnected', { cause: err }));
+        finish(new GatewayError('upstream_unreachable', `upstream ${ur.origin} is unreachable: ${describe(err)}`, { cause: err }));
+      },
+    };
+    pools.get(ur.origin).dispatch(
+      {
+        origin: ur.origin,
+        path: ur.path,
+        method: ur.method as Dispatcher.HttpMethod,
+        headers,
+        body: (ur.body ?? null) as Buffer | Readable | null,
+        headersTimeout: ur.timeoutMs > 0 ? ur.timeoutMs : 0,
+        bodyTimeout: 0,
+      },
+      handler,
+    );
   });
 }
 
 /** Sends a copy of a request and discards the answer (RequestMirror). Never throws. */
 export function sendMirror(pools: UpstreamPools, ur: UpstreamRequest): void {
-  const controller = new AbortController();
-  sendUpstream(pools, { ...ur, timeoutMs: ur.timeoutMs || 30_000 }, controller.signal).then(
-    (r) => r.body.dump().catch(() => undefined),
-    () => undefined,
-  );
+  pools
+    .get(ur.origin)
+    .request({ origin: ur.origin, path: ur.path, method: ur.method as Dispatcher.HttpMethod, headers: upstreamHeaders(ur), body: Buffer.isBuffer(ur.body) ? ur.body : null, headersTimeout: ur.timeoutMs || 30_000 })
+    .then(
+      (r) => r.body.dump().catch(() => undefined),
+      () => undefined,
+    );
 }
 
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
-}
-
-async function readSnippet(body: Readable): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    if (text.length < 4096) text += (chunk as Buffer).toString('utf8');
-  }
-  return text.slice(0, 4096);
 }
 
 /** The message inside an OpenAI-shaped error body, else the raw text (trimmed). */
