@@ -72,6 +72,13 @@ export class DataPlane {
     const host = hostOf(req);
     const listener = binding && selectListener(binding, host);
     if (!listener) throw new GatewayError('route_not_found', `no listener for host "${host}" on port ${port}`);
+    if (listener.protocol === 'HTTPS') {
+      // A connection whose TLS SNI chose another listener than the Host does is misdirected (RFC 9110 §15.5.20).
+      const sni = (req.socket as { servername?: string | false }).servername;
+      if (typeof sni === 'string' && sni.toLowerCase() !== host && selectListener(binding, sni.toLowerCase()) !== listener) {
+        throw new GatewayError('misdirected_request', `the TLS server name "${sni}" and the Host "${host}" belong to different listeners; open a new connection for "${host}"`);
+      }
+    }
 
     const url = req.url ?? '/';
     const q = url.indexOf('?');

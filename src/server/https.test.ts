@@ -74,6 +74,11 @@ spec:
       protocol: HTTPS
       port: 443
       tls: {certificateRefs: [{name: cert-a}, {name: cert-b}]}
+    - name: only-b
+      protocol: HTTPS
+      port: 443
+      hostname: b.example.com
+      tls: {certificateRefs: [{name: cert-b}]}
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
@@ -96,7 +101,7 @@ spec:
         s.close(() => resolve(p));
       });
     });
-    writeFileSync(join(config, 'all.yaml'), readFileSync(join(config, 'all.yaml'), 'utf8').replace('port: 443', `port: ${free}`));
+    writeFileSync(join(config, 'all.yaml'), readFileSync(join(config, 'all.yaml'), 'utf8').replaceAll('port: 443', `port: ${free}`));
     gw = await Gateway.start({ files: [config], adminPort: false, watch: false, log: () => undefined });
     port = free;
   });
@@ -119,7 +124,13 @@ spec:
   it('collects the certificates of the port for SNI', () => {
     const snap = gw.snapshot!;
     assert.equal(snap.bindings.get(port)?.protocol, 'HTTPS');
-    assert.deepEqual(snap.bindings.get(port)?.certificates.map((c) => c.names[0]), ['a.example.com', 'b.example.com']);
+    assert.deepEqual(snap.bindings.get(port)?.certificates.map((c) => c.names[0]), ['a.example.com', 'b.example.com', 'b.example.com']);
+  });
+
+  it('answers 421 when the TLS server name and the Host belong to different listeners', async () => {
+    const r = await get(port, 'a.example.com', 'b.example.com');
+    assert.equal(r.status, 421);
+    assert.match(r.body, /misdirected_request/);
   });
 
   it('refuses a listener whose certificate Secret is missing, naming the field and reason', () => {
