@@ -219,6 +219,7 @@ export class Gateway {
     this.#watcher?.close();
     await this.#admin?.close();
     await this.#listeners.close();
+    this.#dataPlane.close();
     await this.#scraper.close();
     await this.#pools.close();
     await this.#emulator.close();

@@ -54,6 +54,8 @@ import type {
   ParentRefView,
   ReferenceGrantView,
   SecretView,
+  GRPCRouteView,
+  HTTPRouteMatchView,
 } from './views.ts';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -107,6 +109,7 @@ interface CompiledListener {
   readonly port: number;
   readonly accepted: boolean;
   readonly entries: RouteEntry<CompiledRule>[];
+  readonly grpcEntries: RouteEntry<CompiledRule>[];
   readonly models: ModelEntry[];
   hasAIRoutes: boolean;
   attachedRoutes: number;
@@ -147,7 +150,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const listeners = compileGateways(ctx, input, statuses);
 
   // Routes attach to listeners.
-  const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute')].sort((a, b) => a.order - b.order);
+  const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute'), ...all<HTTPRouteView>(index, 'GRPCRoute')].sort((a, b) => a.order - b.order);
   for (const route of routes) compileRoute(ctx, route, listeners, statuses);
 
   // Listener status (needs attachedRoutes) and bindings.
@@ -166,6 +169,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
       protocol: l.spec.protocol === 'HTTPS' ? 'HTTPS' : 'HTTP',
       hostname: l.spec.hostname,
       table: new RouteTable(l.entries),
+      grpcTable: new RouteTable(l.grpcEntries),
       models: l.models,
       hasAIRoutes: l.hasAIRoutes,
     };
@@ -240,7 +244,7 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         if ('error' in tls) {
           ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i, 'tls', 'certificateRefs']), resource: label, field: `${field}.tls.certificateRefs`, message: `${tls.reason}: ${tls.error}` });
           listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
-          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
           return;
         }
         certificates = tls.certificates;
@@ -248,7 +252,7 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const msg = `protocol ${l.protocol} is not served yet (TLS passthrough arrives with TLSRoute); HTTP and HTTPS listeners are served`;
         ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'protocol']), resource: label, field: `${field}.protocol`, message: msg });
         listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
         return;
       }
       const port = input.portOverride !== undefined && httpListeners.length === 1 ? input.portOverride : l.port;
@@ -258,12 +262,12 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const msg = `listener conflicts with ${previous}: same port ${port} and hostname "${l.hostname ?? ''}"`;
         ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i]), resource: label, field, message: msg });
         listenerStatus.push({ name: l.name, conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
         return;
       }
       seen.set(key, `${g.namespace}/${g.name}/${l.name}`);
       acceptedCount++;
-      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates });
+      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates });
     });
     const conditions: Condition[] = [];
     const classNote = gcExists ? '' : ` (GatewayClass ${className} is not in the loaded files; standalone Sluice serves the Gateway anyway)`;
@@ -316,8 +320,9 @@ function certificateNames(pem: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Routes
 
-function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteView>, listeners: CompiledListener[], statuses: ResourceStatus[]): void {
+function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteView | GRPCRouteView>, listeners: CompiledListener[], statuses: ResourceStatus[]): void {
   const isAI = route.kind === 'AIGatewayRoute';
+  const isGrpc = route.kind === 'GRPCRoute';
   const label = resourceLabel(route.kind, route.namespace, route.name);
   const spec = route.object.spec ?? {};
   const parentRefs: ParentRefView[] = spec.parentRefs ?? [];
@@ -336,7 +341,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     const matches: MatchSpec[] = [];
     const models: string[] = [];
     let invalid: string | undefined;
-    const rawMatches = (rule.matches ?? []) as NonNullable<typeof rule.matches>;
+    const rawMatches = (isGrpc ? grpcMatchesAsHttp(rawRule as GrpcRuleView) : (rule.matches ?? [])) as NonNullable<typeof rule.matches>;
     for (const [mi, m] of (rawMatches.length > 0 ? rawMatches : [{}]).entries()) {
       const pathType = m.path?.type ?? 'PathPrefix';
       const pathValue = m.path?.value ?? '/';
@@ -418,7 +423,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     compiledRules.push({
       rule: {
         id: `${label} rule ${rule.name ?? ruleIndex}`,
-        routeKind: isAI ? 'AIGatewayRoute' : 'HTTPRoute',
+        routeKind: isAI ? 'AIGatewayRoute' : isGrpc ? 'GRPCRoute' : 'HTTPRoute',
         routeKey: `${route.namespace}/${route.name}`,
         ruleIndex,
         ruleName: rule.name,
@@ -480,7 +485,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
       attachedHere++;
       l.attachedRoutes++;
       for (const c of compiledRules) {
-        l.entries.push({ hostnames, matches: c.matches, rule: c.rule, routeOrder: route.order, routeKey: c.rule.routeKey, ruleIndex: c.rule.ruleIndex });
+        (isGrpc ? l.grpcEntries : l.entries).push({ hostnames, matches: c.matches, rule: c.rule, routeOrder: route.order, routeKey: c.rule.routeKey, ruleIndex: c.rule.ruleIndex });
         if (isAI) {
           l.hasAIRoutes = true;
           for (const id of c.models) {
@@ -507,6 +512,28 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
   statuses.push({ kind: route.kind, namespace: route.namespace, name: route.name, conditions: overall, sub: parents });
 }
 
+type GrpcRuleView = NonNullable<NonNullable<GRPCRouteView['spec']>['rules']>[number];
+
+/**
+ * GRPCRoute method matches as path matches on `/service/method` (gRPC's HTTP/2 path), so one route
+ * table serves both. Precedence then follows path precedence: an exact service+method first, then a
+ * service (longest first), then method-only and regular expressions.
+ */
+function grpcMatchesAsHttp(rule: GrpcRuleView): HTTPRouteMatchView[] {
+  const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return (rule.matches ?? []).map((m) => {
+    const headers = m.headers;
+    const mm = m.method;
+    if (!mm || (mm.service === undefined && mm.method === undefined)) return { headers };
+    if ((mm.type ?? 'Exact') === 'Exact') {
+      if (mm.service !== undefined && mm.method !== undefined) return { path: { type: 'Exact', value: `/${mm.service}/${mm.method}` }, headers };
+      if (mm.service !== undefined) return { path: { type: 'PathPrefix', value: `/${mm.service}` }, headers };
+      return { path: { type: 'RegularExpression', value: `/[^/]+/${escape(mm.method!)}` }, headers };
+    }
+    return { path: { type: 'RegularExpression', value: `/${mm.service ?? '[^/]+'}/${mm.method ?? '[^/]+'}` }, headers };
+  });
+}
+
 function routeParentConditions(resolvedAll: boolean, refReasons: string[], notes: string[], droppedRules: number): Condition[] {
   const out: Condition[] = [ok('Accepted'), refsCondition(resolvedAll, refReasons, notes)];
   if (droppedRules > 0) out.push(condition('PartiallyInvalid', 'True', 'UnsupportedValue', notes.filter((n) => n.startsWith('Dropped Rule')).join('; ')));
@@ -529,7 +556,7 @@ function allowedByListener(l: CompiledListener, route: Resource): string | undef
   if (from === 'Selector') return `listener ${l.spec.name} selects route namespaces by label, which standalone mode cannot evaluate (no Namespace objects); use from: All or Same`;
   const kinds = l.spec.allowedRoutes?.kinds;
   // An AIGatewayRoute is served as the HTTPRoute Envoy AI Gateway generates for it.
-  if (kinds && kinds.length > 0 && !kinds.some((k) => k.kind === 'HTTPRoute' || k.kind === route.kind)) return `listener ${l.spec.name} allows only ${kinds.map((k) => k.kind).join(', ')}`;
+  if (kinds && kinds.length > 0 && !kinds.some((k) => k.kind === route.kind || (route.kind === 'AIGatewayRoute' && k.kind === 'HTTPRoute'))) return `listener ${l.spec.name} allows only ${kinds.map((k) => k.kind).join(', ')}`;
   return undefined;
 }
 

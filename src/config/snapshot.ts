@@ -73,7 +73,7 @@ export interface WeightedBackend {
 export interface CompiledRule {
   /** e.g. `AIGatewayRoute default/my-route rule 0`. */
   readonly id: string;
-  readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute';
+  readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute' | 'GRPCRoute';
   readonly routeKey: string;
   readonly ruleIndex: number;
   readonly ruleName?: string | undefined;
@@ -107,6 +107,8 @@ export interface ListenerRuntime {
   readonly protocol: 'HTTP' | 'HTTPS';
   readonly hostname?: string | undefined;
   readonly table: RouteTable<CompiledRule>;
+  /** GRPCRoutes, matched on `/service/method` paths of HTTP/2 requests. */
+  readonly grpcTable: RouteTable<CompiledRule>;
   /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
   readonly models: readonly ModelEntry[];
   readonly hasAIRoutes: boolean;

@@ -154,3 +154,19 @@ export interface SecretView {
   data?: Record<string, string> | undefined;
   stringData?: Record<string, string> | undefined;
 }
+
+export interface GRPCRouteView {
+  spec?: {
+    parentRefs?: ParentRefView[] | undefined;
+    hostnames?: string[] | undefined;
+    rules?: {
+      name?: string | undefined;
+      matches?: {
+        method?: { type?: 'Exact' | 'RegularExpression' | undefined; service?: string | undefined; method?: string | undefined } | undefined;
+        headers?: HeaderMatchView[] | undefined;
+      }[] | undefined;
+      filters?: { type: string }[] | undefined;
+      backendRefs?: BackendRefView[] | undefined;
+    }[] | undefined;
+  } | undefined;
+}

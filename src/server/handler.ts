@@ -3,6 +3,8 @@
 //   → backend (weights) → endpoint (round robin, or the pool's picker) → upstream → record.
 // A request keeps the snapshot it started with, so a reload never changes a request in flight.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } from 'node:http2';
+import { GrpcProxy } from './grpc.ts';
 import type { CompiledRule, EndpointsBackend, ListenerRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
@@ -33,6 +35,7 @@ export class DataPlane {
   readonly #maxBody: number;
   /** One scheduler per InferencePool; its learned state (prefix index) outlives snapshots. */
   readonly #schedulers: PoolSchedulers;
+  readonly #grpc = new GrpcProxy();
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
@@ -44,6 +47,16 @@ export class DataPlane {
 
   get snapshot(): RuntimeSnapshot | undefined {
     return this.#snapshot;
+  }
+
+  /** An HTTP/2 stream on an h2c port: gRPC, routed by GRPCRoutes. */
+  handleGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders2, port: number): void {
+    const snapshot = this.#snapshot;
+    this.#grpc.handle(snapshot, snapshot?.bindings.get(port), stream, headers);
+  }
+
+  close(): void {
+    this.#grpc.close();
   }
 
   /** Makes `next` the snapshot for new requests; requests in flight keep theirs. */

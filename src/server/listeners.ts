@@ -1,8 +1,13 @@
 // One server per bound port: node:http for HTTP listeners, node:https for HTTPS listeners, where the
 // TLS SNI chooses among the certificates of the port's listeners (exact name, then wildcard, then the
-// first as default). Applying a new snapshot opens servers for new ports, updates certificates in
+// first as default). An HTTP port with GRPCRoutes also speaks h2c: a plain TCP server looks at the
+// first bytes of each connection and hands it to node:http2 (HTTP/2 preface) or node:http. Applying a new snapshot opens servers for new ports, updates certificates in
 // place, and closes servers for ports no longer used (their in-flight requests and streams finish).
 import { createServer } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
+import { createServer as createTcpServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +17,13 @@ import type { PortBinding, TlsCertificate } from '../config/snapshot.ts';
 import type { DataPlane } from './handler.ts';
 
 interface Bound {
+  /** The listening server (a TCP server when the port also speaks h2c). */
   readonly server: Server;
   readonly protocol: 'HTTP' | 'HTTPS';
+  /** Whether the port serves GRPCRoutes (h2c). */
+  readonly grpc: boolean;
+  /** Closes connections handed to inner servers (h2c ports). */
+  closeConnections?: () => void;
   /** HTTPS: SNI name → context, consulted on every handshake, replaced on reload. */
   contexts: CertificateContexts;
 }
@@ -47,7 +57,7 @@ export class ListenerSet {
     const opening: Promise<void>[] = [];
     for (const [port, b] of bindings) {
       const current = this.#bound.get(port);
-      if (current && current.protocol !== b.protocol) this.#closePort(port);
+      if (current && (current.protocol !== b.protocol || current.grpc !== hasGrpc(b))) this.#closePort(port);
       const existing = this.#bound.get(port);
       if (existing) existing.contexts = contextsFor(b.certificates);
       else opening.push(this.#open(port, b));
@@ -63,14 +73,17 @@ export class ListenerSet {
     if (!b) return;
     this.#bound.delete(port);
     b.server.close();
-    b.server.closeIdleConnections();
+    if (b.closeConnections) b.closeConnections();
+    else b.server.closeIdleConnections();
   }
 
   #open(port: number, binding: PortBinding): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.#dataPlane.handle(req, res, port);
-    const bound: Bound = { server: undefined as unknown as Server, protocol: binding.protocol, contexts: contextsFor(binding.certificates) };
+    const bound: Bound = { server: undefined as unknown as Server, protocol: binding.protocol, grpc: hasGrpc(binding), contexts: contextsFor(binding.certificates) };
     const server =
-      binding.protocol === 'HTTPS'
+      binding.protocol === 'HTTP' && bound.grpc
+        ? this.#h2cServer(port, handler, bound)
+        : binding.protocol === 'HTTPS'
         ? (createHttpsServer(
             {
               ...SERVER_OPTIONS,
@@ -93,15 +106,46 @@ export class ListenerSet {
     });
   }
 
+  /** A TCP server that sends HTTP/2 connections (by their preface) to node:http2 and the rest to node:http. */
+  #h2cServer(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void, bound: Bound): Server {
+    const http1 = createServer(SERVER_OPTIONS, handler);
+    const http2 = createH2cServer();
+    const sockets = new Set<Socket>();
+    http2.on('stream', (stream, headers) => this.#dataPlane.handleGrpc(stream, headers, port));
+    const tcp = createTcpServer((socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.once('data', (first: Buffer) => {
+        const isH2 = first.subarray(0, PREFACE.length).equals(PREFACE.subarray(0, Math.min(first.length, PREFACE.length)));
+        socket.pause();
+        if (!isH2) {
+          // node:http reads the unshifted bytes through the socket's stream interface.
+          socket.unshift(first);
+          http1.emit('connection', socket);
+          socket.resume();
+          return;
+        }
+        // node:http2 reads the socket's handle directly and would miss bytes already read, so it
+        // gets a stream that replays the first chunk and then relays the socket.
+        http2.emit('connection', replaying(socket, first));
+      });
+    });
+    bound.closeConnections = () => {
+      for (const socket of sockets) socket.destroy();
+    };
+    return tcp as unknown as Server;
+  }
+
   async close(): Promise<void> {
-    const servers = [...this.#bound.values()].map((b) => b.server);
+    const bound = [...this.#bound.values()];
     this.#bound.clear();
     await Promise.all(
-      servers.map(
-        (s) =>
+      bound.map(
+        (b) =>
           new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
+            b.server.close(() => resolve());
+            if (b.closeConnections) b.closeConnections();
+            else b.server.closeAllConnections();
           }),
       ),
     );
@@ -131,4 +175,38 @@ function pick(c: CertificateContexts, servername: string): SecureContext | undef
   if (exact) return exact;
   for (const [suffix, ctx] of c.wildcard) if (name.endsWith(suffix) && name.length > suffix.length && !name.slice(0, -suffix.length).includes('.')) return ctx;
   return c.fallback;
+}
+
+/** The HTTP/2 connection preface a client sends first (RFC 9113 §3.4). */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+function hasGrpc(binding: PortBinding): boolean {
+  return binding.protocol === 'HTTP' && binding.listeners.some((l) => l.grpcTable.size > 0);
+}
+
+/** A duplex over `socket` whose readable side starts with `first` (bytes already read from it). */
+function replaying(socket: Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (d: Buffer) => {
+    if (!duplex.push(d)) socket.pause();
+  });
+  socket.on('end', () => duplex.push(null));
+  socket.on('error', (err) => duplex.destroy(err));
+  socket.on('close', () => duplex.destroy());
+  return duplex;
 }
