@@ -21,6 +21,7 @@ export const errorCatalogue = {
   upstream_error: { status: 502, type: 'upstream_error' },
   upstream_unreachable: { status: 502, type: 'upstream_error' },
   no_ready_endpoint: { status: 503, type: 'service_unavailable' },
+  upstream_connect_failed: { status: 503, type: 'service_unavailable' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -114,6 +114,10 @@ interface CompiledListener {
   hasAIRoutes: boolean;
   attachedRoutes: number;
   readonly certificates: readonly TlsCertificate[];
+  /** Conditions of a listener that is not served as configured (else the ok set is written). */
+  conditions?: Condition[];
+  /** Route kinds this listener accepts (allowedRoutes.kinds ∩ what Sluice serves on its protocol). */
+  supportedKinds: { group: string; kind: string }[];
 }
 
 export function compile(input: CompileInput): RuntimeSnapshot {
@@ -155,13 +159,18 @@ export function compile(input: CompileInput): RuntimeSnapshot {
 
   // Listener status (needs attachedRoutes) and bindings.
   const bindings = new Map<number, PortBinding>();
-  const gatewayListenerConditions = new Map<string, { name: string; conditions: Condition[] }[]>();
+  const listenerStatuses = new Map<string, NonNullable<ResourceStatus['sub']>[number][]>();
   for (const l of listeners) {
     const key = `${l.gateway.namespace}/${l.gateway.name}`;
-    let subs = gatewayListenerConditions.get(key);
-    if (!subs) gatewayListenerConditions.set(key, (subs = []));
+    let subs = listenerStatuses.get(key);
+    if (!subs) listenerStatuses.set(key, (subs = []));
+    subs.push({
+      name: l.spec.name,
+      conditions: l.conditions ?? [ok('Accepted'), ok('ResolvedRefs'), ok('Programmed', `serving on port ${l.port}; ${l.attachedRoutes} route(s) attached`)],
+      attachedRoutes: l.attachedRoutes,
+      supportedKinds: l.supportedKinds,
+    });
     if (!l.accepted) continue;
-    subs.push({ name: l.spec.name, conditions: [ok('Accepted'), ok('ResolvedRefs'), ok('Programmed', `serving on port ${l.port}; ${l.attachedRoutes} route(s) attached`)] });
     const runtime: ListenerRuntime = {
       gateway: key,
       name: l.spec.name,
@@ -181,9 +190,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
     bindings.set(l.port, { port: l.port, protocol: runtime.protocol, listeners: [...(b?.listeners ?? []), runtime], certificates: [...(b?.certificates ?? []), ...l.certificates] });
   }
   for (const s of statuses) {
-    if (s.kind !== 'Gateway') continue;
-    const subs = gatewayListenerConditions.get(`${s.namespace}/${s.name}`) ?? [];
-    (s as { sub?: unknown }).sub = [...(s.sub ?? []), ...subs].filter((v, i, arr) => arr.findIndex((x) => x.name === v.name) === i);
+    if (s.kind === 'Gateway') (s as { sub?: unknown }).sub = listenerStatuses.get(`${s.namespace}/${s.name}`) ?? [];
   }
 
   // InferenceObjectives.
@@ -234,8 +241,8 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
     const label = resourceLabel('Gateway', g.namespace, g.name);
     const className = g.object.spec.gatewayClassName;
     const gcExists = get(ctx.index, 'GatewayClass', '', className) !== undefined;
-    const listenerStatus: { name: string; conditions: Condition[] }[] = [];
     let acceptedCount = 0;
+    const invalidParameters = gatewayParameters(ctx, g);
     g.object.spec.listeners.forEach((l, i) => {
       const field = `spec.listeners[${i}]`;
       let certificates: TlsCertificate[] = [];
@@ -243,16 +250,16 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const tls = resolveCertificates(ctx, g, i);
         if ('error' in tls) {
           ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i, 'tls', 'certificateRefs']), resource: label, field: `${field}.tls.certificateRefs`, message: `${tls.reason}: ${tls.error}` });
-          listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
-          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+            conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
           return;
         }
         certificates = tls.certificates;
       } else if (l.protocol !== 'HTTP') {
         const msg = `protocol ${l.protocol} is not served yet (TLS passthrough arrives with TLSRoute); HTTP and HTTPS listeners are served`;
         ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'protocol']), resource: label, field: `${field}.protocol`, message: msg });
-        listenerStatus.push({ name: l.name, conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: [],
+          conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
         return;
       }
       const port = input.portOverride !== undefined && httpListeners.length === 1 ? input.portOverride : l.port;
@@ -261,22 +268,68 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
       if (previous) {
         const msg = `listener conflicts with ${previous}: same port ${port} and hostname "${l.hostname ?? ''}"`;
         ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i]), resource: label, field, message: msg });
-        listenerStatus.push({ name: l.name, conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
-        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [] });
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+          conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
+        return;
+      }
+      if (invalidParameters) {
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+          conditions: [condition('Accepted', 'False', 'Pending', invalidParameters), condition('Programmed', 'False', 'Invalid', invalidParameters)] });
         return;
       }
       seen.set(key, `${g.namespace}/${g.name}/${l.name}`);
       acceptedCount++;
-      out.push({ gateway: g, spec: l, index: i, port, accepted: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates });
+      const kinds = routeKinds(l);
+      const listener: CompiledListener = { gateway: g, spec: l, index: i, port, accepted: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates, supportedKinds: kinds.supported };
+      if (kinds.invalid.length > 0) {
+        const msg = `allowedRoutes.kinds ${kinds.invalid.join(', ')} cannot be served on a ${l.protocol} listener (supported: HTTPRoute, GRPCRoute)`;
+        ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'allowedRoutes', 'kinds']), resource: label, field: `${field}.allowedRoutes.kinds`, message: `InvalidRouteKinds: ${msg}` });
+        listener.conditions = [ok('Accepted'), condition('ResolvedRefs', 'False', 'InvalidRouteKinds', msg), ok('Programmed')];
+      }
+      out.push(listener);
     });
     const conditions: Condition[] = [];
     const classNote = gcExists ? '' : ` (GatewayClass ${className} is not in the loaded files; standalone Sluice serves the Gateway anyway)`;
-    if (acceptedCount === g.object.spec.listeners.length) conditions.push(ok('Accepted', classNote.trim()), ok('Programmed'));
+    if (invalidParameters) conditions.push(condition('Accepted', 'False', 'InvalidParameters', invalidParameters), condition('Programmed', 'False', 'Invalid', invalidParameters));
+    else if (acceptedCount === g.object.spec.listeners.length) conditions.push(ok('Accepted', classNote.trim()), ok('Programmed'));
     else if (acceptedCount > 0) conditions.push(condition('Accepted', 'True', 'ListenersNotValid', `some listeners are not valid${classNote}`), ok('Programmed'));
     else conditions.push(condition('Accepted', 'False', 'ListenersNotValid', `no listener can be served${classNote}`), condition('Programmed', 'False', 'Invalid', 'no listener can be served'));
-    statuses.push({ kind: 'Gateway', namespace: g.namespace, name: g.name, conditions, sub: listenerStatus });
+    statuses.push({ kind: 'Gateway', namespace: g.namespace, name: g.name, conditions });
   }
   return out;
+}
+
+/** Route kinds a listener asks for that Sluice serves on its protocol, and those it cannot. */
+function routeKinds(l: GatewayView['spec']['listeners'][number]): { supported: { group: string; kind: string }[]; invalid: string[] } {
+  const served = l.protocol === 'HTTP' || l.protocol === 'HTTPS' ? ['HTTPRoute', 'GRPCRoute'] : [];
+  const asked = l.allowedRoutes?.kinds;
+  if (!asked || asked.length === 0) return { supported: served.map((kind) => ({ group: GATEWAY_GROUP, kind })), invalid: [] };
+  const supported: { group: string; kind: string }[] = [];
+  const invalid: string[] = [];
+  for (const k of asked) {
+    const group = k.group ?? GATEWAY_GROUP;
+    if (group === GATEWAY_GROUP && served.includes(k.kind)) supported.push({ group, kind: k.kind });
+    else invalid.push(`${group}/${k.kind}`);
+  }
+  return { supported, invalid };
+}
+
+/**
+ * Why a Gateway's `infrastructure.parametersRef` makes it invalid, or undefined. An Envoy Gateway
+ * `EnvoyProxy` (Envoy deployment settings) is ignored with a warning; a reference to an object that
+ * does not exist is InvalidParameters, as the spec asks.
+ */
+function gatewayParameters(ctx: Ctx, g: Resource<GatewayView>): string | undefined {
+  const ref = (g.object.spec as { infrastructure?: { parametersRef?: { group: string; kind: string; name: string } } }).infrastructure?.parametersRef;
+  if (!ref) return undefined;
+  if (ref.group === EG_GROUP && ref.kind === 'EnvoyProxy') {
+    ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'infrastructure', 'parametersRef']), resource: resourceLabel('Gateway', g.namespace, g.name), field: 'spec.infrastructure.parametersRef', message: `EnvoyProxy ${ref.name} configures the Envoy deployment; Sluice ignores it` });
+    return undefined;
+  }
+  if (get(ctx.index, ref.kind, g.namespace, ref.name)) return undefined;
+  const msg = `infrastructure.parametersRef ${ref.group}/${ref.kind} ${ref.name} not found`;
+  ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'infrastructure', 'parametersRef']), resource: resourceLabel('Gateway', g.namespace, g.name), field: 'spec.infrastructure.parametersRef', message: `InvalidParameters: ${msg}` });
+  return msg;
 }
 
 /** The certificates of an HTTPS listener: `kubernetes.io/tls` Secrets (cross-namespace needs a ReferenceGrant). */
@@ -455,14 +508,14 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     if (candidates.length === 0) {
       const msg = `Gateway ${parentName} not found`;
       ctx.problems.push({ severity: 'error', location: route.source.locationOf(['spec', 'parentRefs', pi, 'name']), resource: label, field: `spec.parentRefs[${pi}].name`, message: `${msg}; check the name and namespace of the parentRef` });
-      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg)] });
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg), refsCondition(resolvedAll, refReasons, notes)] });
       continue;
     }
     const selected = candidates.filter((l) => (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port));
     if (selected.length === 0) {
       const msg = `no listener of Gateway ${parentName} matches${ref.sectionName ? ` sectionName ${ref.sectionName}` : ''}${ref.port ? ` port ${ref.port}` : ''}`;
       ctx.problems.push({ severity: 'error', location: route.source.locationOf(['spec', 'parentRefs', pi]), resource: label, field: `spec.parentRefs[${pi}]`, message: msg });
-      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg)] });
+      parents.push({ name: parentName, conditions: [condition('Accepted', 'False', 'NoMatchingParent', msg), refsCondition(resolvedAll, refReasons, notes)] });
       continue;
     }
     let reason: { reason: string; message: string } | undefined;
@@ -554,9 +607,9 @@ function allowedByListener(l: CompiledListener, route: Resource): string | undef
   if (from === 'Same' && route.namespace !== l.gateway.namespace) return `listener ${l.spec.name} only allows routes from namespace ${l.gateway.namespace}`;
   if (from === 'None') return `listener ${l.spec.name} allows no routes`;
   if (from === 'Selector') return `listener ${l.spec.name} selects route namespaces by label, which standalone mode cannot evaluate (no Namespace objects); use from: All or Same`;
-  const kinds = l.spec.allowedRoutes?.kinds;
   // An AIGatewayRoute is served as the HTTPRoute Envoy AI Gateway generates for it.
-  if (kinds && kinds.length > 0 && !kinds.some((k) => k.kind === route.kind || (route.kind === 'AIGatewayRoute' && k.kind === 'HTTPRoute'))) return `listener ${l.spec.name} allows only ${kinds.map((k) => k.kind).join(', ')}`;
+  const kind = route.kind === 'AIGatewayRoute' ? 'HTTPRoute' : route.kind;
+  if (!l.supportedKinds.some((k) => k.kind === kind)) return `listener ${l.spec.name} allows only ${l.supportedKinds.map((k) => k.kind).join(', ') || 'no route kinds'}`;
   return undefined;
 }
 

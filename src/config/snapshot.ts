@@ -139,7 +139,13 @@ export interface ResourceStatus {
   readonly name: string;
   readonly conditions: readonly Condition[];
   /** Per-parent or per-listener conditions (routes: one entry per parentRef; Gateways: per listener). */
-  readonly sub?: readonly { readonly name: string; readonly conditions: readonly Condition[] }[];
+  readonly sub?: readonly {
+    readonly name: string;
+    readonly conditions: readonly Condition[];
+    /** Listeners: routes attached (Accepted) and the route kinds they take. */
+    readonly attachedRoutes?: number;
+    readonly supportedKinds?: readonly { readonly group: string; readonly kind: string }[];
+  }[];
 }
 
 export interface RuntimeSnapshot {

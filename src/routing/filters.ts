@@ -222,6 +222,7 @@ export function corsPreflightHeaders(cors: Cors, origin: string, requestMethod: 
   if (!corsOriginAllowed(cors, origin)) return undefined;
   const out: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-max-age': String(cors.maxAge) };
   if (cors.allowCredentials) out['access-control-allow-credentials'] = 'true';
+  if (cors.exposeHeaders.length > 0) out['access-control-expose-headers'] = cors.exposeHeaders.join(', ');
   if (requestMethod !== undefined && cors.allowMethods.length > 0) {
     // With credentials a wildcard must be answered with concrete values.
     out['access-control-allow-methods'] = cors.allowMethods.includes('*') ? (cors.allowCredentials ? requestMethod : '*') : cors.allowMethods.join(', ');

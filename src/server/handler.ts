@@ -167,6 +167,13 @@ export class DataPlane {
     const maxAttempts = 1 + (rule.retry?.attempts ?? 0);
     for (let n = 1; ; n++) {
       const backend = chooseBackend(rule);
+      const backendRedirect = backend.filters?.redirect;
+      if (backendRedirect) {
+        const location = redirectLocation(backendRedirect, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
+        res.writeHead(backendRedirect.statusCode, { location, 'content-length': 0 });
+        res.end();
+        return { route: rule.routeKey, status: backendRedirect.statusCode };
+      }
       const plan = this.#plan(rule, backend, request);
       if (!plan) throw new GatewayError('no_ready_endpoint', `${backend.target.id} has no ready endpoint`);
       const remaining = deadline - performance.now();
@@ -195,6 +202,9 @@ export class DataPlane {
           await sleep(rule.retry!.backoffMs);
           continue;
         }
+        // Plain HTTP routes answer a backend that cannot be reached with 503, as Envoy does; the
+        // OpenAI endpoints keep 502 (DESIGN.md §5).
+        if (code === 'upstream_unreachable' && !ai.value) throw new GatewayError('upstream_connect_failed', (err as GatewayError).message, { cause: err });
         throw err;
       } finally {
         if (endpoint) endpoint.inflight--;

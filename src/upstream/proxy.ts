@@ -76,9 +76,20 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
       if (!res.writableFinished) controller?.abort(new Error('client disconnected'));
     };
     res.once('close', onClose);
+    // undici's own headersTimeout runs on coarse timers (hundreds of ms late), so the attempt keeps
+    // its own timer, cleared when the response starts.
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    if (ur.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller?.abort(new Error('attempt timed out'));
+      }, ur.timeoutMs);
+    }
     const finish = (r: AttemptResult | GatewayError) => {
       if (settled) return;
       settled = true;
+      if (timer) clearTimeout(timer);
       res.off('close', onClose);
       if (r instanceof GatewayError) reject(r);
       else resolve(r);
@@ -87,8 +98,10 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
       onRequestStart(c) {
         controller = c;
         if (res.destroyed) c.abort(new Error('client disconnected'));
+        else if (timedOut) c.abort(new Error('attempt timed out'));
       },
       onResponseStart(_c, statusCode, fromUpstream) {
+        if (timer) clearTimeout(timer);
         status = statusCode;
         if (opts.retryOn?.has(statusCode)) {
           discard = true;
@@ -139,7 +152,7 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
           return finish(new GatewayError('upstream_error', `upstream ${ur.origin} failed mid-response: ${describe(err)}`, { cause: err }));
         }
         const code = (err as { code?: string }).code;
-        if (code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `upstream ${ur.origin} did not respond within ${ur.timeoutMs} ms`));
+        if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `upstream ${ur.origin} did not respond within ${ur.timeoutMs} ms`));
         if (res.destroyed) return finish(new GatewayError('upstream_error', 'client disconnected', { cause: err }));
         finish(new GatewayError('upstream_unreachable', `upstream ${ur.origin} is unreachable: ${describe(err)}`, { cause: err }));
       },
@@ -151,7 +164,7 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
         method: ur.method as Dispatcher.HttpMethod,
         headers,
         body: (ur.body ?? null) as Buffer | Readable | null,
-        headersTimeout: ur.timeoutMs > 0 ? ur.timeoutMs : 0,
+        headersTimeout: 0,
         bodyTimeout: 0,
       },
       handler,
