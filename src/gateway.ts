@@ -74,6 +74,8 @@ export class Gateway {
   #admin: AdminServer | undefined;
   #watcher: FileWatcher | undefined;
   #generation = 0;
+  /** Per-object generations across reloads (observedGeneration on conditions). */
+  readonly #objectGenerations = new Map<string, { readonly content: string; readonly generation: number }>();
   #config: LoadedConfig | undefined;
   #lastProblems: readonly Problem[] = [];
   #lastRejected: { at: string; problems: readonly Problem[] } | undefined;
@@ -174,7 +176,7 @@ export class Gateway {
 
     const realized = await this.#emulator.realize(config.pods);
     const generation = this.#generation + 1;
-    const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, generation, portOverride: this.options.port });
+    const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, generation, portOverride: this.options.port, objectGenerations: this.#objectGenerations });
     const problems = [...config.problems, ...realized.problems, ...snapshot.problems];
     const refuse = hasErrors(config.problems) || hasErrors(realized.problems) || (this.options.invalidReferences !== 'serve' && hasErrors(snapshot.problems));
     if (refuse) return reject(problems, true);

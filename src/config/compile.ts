@@ -76,6 +76,12 @@ export interface CompileInput {
   readonly generation: number;
   /** `--port`: overrides the port of the single HTTP listener. */
   readonly portOverride?: number | undefined;
+  /**
+   * Per-object generations kept across compiles (owned by the caller): standalone objects rarely carry
+   * `metadata.generation`, so an object's generation is the config generation in which its content
+   * last changed. Conditions report it as `observedGeneration`.
+   */
+  readonly objectGenerations?: Map<string, { readonly content: string; readonly generation: number }> | undefined;
 }
 
 type Pod = RunningPod | PlannedPod;
@@ -116,6 +122,8 @@ interface CompiledListener {
   readonly certificates: readonly TlsCertificate[];
   /** Conditions of a listener that is not served as configured (else the ok set is written). */
   conditions?: Condition[];
+  /** Accepted but not served (e.g. unresolved certificates): routes still attach and are counted. */
+  attachable?: boolean;
   /** Route kinds this listener accepts (allowedRoutes.kinds ∩ what Sluice serves on its protocol). */
   supportedKinds: { group: string; kind: string }[];
 }
@@ -126,7 +134,9 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const statuses: ResourceStatus[] = [];
   const endpointKeys = new Set<string>();
   const origins = new Set<string>();
-  const ctx: Ctx = { index, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map() };
+  // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
+  const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
+  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map() };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
   for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {
@@ -210,11 +220,36 @@ export function compile(input: CompileInput): RuntimeSnapshot {
     }
   }
 
+  stampObservedGenerations(input, index, statuses);
   return { generation: input.generation, bindings, pools: ctx.pools, statuses, problems, endpointKeys, origins };
+}
+
+function stampObservedGenerations(input: CompileInput, index: Index, statuses: ResourceStatus[]): void {
+  const seen = new Set<string>();
+  statuses.forEach((st, i) => {
+    const r = get<{ metadata?: { generation?: number } }>(index, st.kind, st.namespace, st.name);
+    if (!r) return;
+    const key = `${st.kind}/${st.namespace}/${st.name}`;
+    seen.add(key);
+    let generation = r.object.metadata?.generation;
+    if (generation === undefined) {
+      const { status: _status, ...rest } = r.object as Record<string, unknown>;
+      const content = JSON.stringify(rest);
+      const known = input.objectGenerations?.get(key);
+      generation = known && known.content === content ? known.generation : input.generation;
+      input.objectGenerations?.set(key, { content, generation });
+    }
+    const g = generation;
+    const stamp = (cs: readonly Condition[]) => cs.map((c) => ({ ...c, observedGeneration: g }));
+    statuses[i] = { ...st, conditions: stamp(st.conditions), ...(st.sub ? { sub: st.sub.map((x) => ({ ...x, conditions: stamp(x.conditions) })) } : {}) };
+  });
+  if (input.objectGenerations) for (const key of input.objectGenerations.keys()) if (!seen.has(key)) input.objectGenerations.delete(key);
 }
 
 interface Ctx {
   readonly index: Index;
+  /** Namespace name → labels, from loaded Namespace objects. */
+  readonly namespaces: ReadonlyMap<string, { labels: Record<string, string> }>;
   readonly pods: readonly Pod[];
   readonly endpoints: EndpointRegistry;
   readonly problems: Problem[];
@@ -250,7 +285,7 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const tls = resolveCertificates(ctx, g, i);
         if ('error' in tls) {
           ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i, 'tls', 'certificateRefs']), resource: label, field: `${field}.tls.certificateRefs`, message: `${tls.reason}: ${tls.error}` });
-          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, attachable: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
             conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
           return;
         }
@@ -297,6 +332,27 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
     statuses.push({ kind: 'Gateway', namespace: g.namespace, name: g.name, conditions });
   }
   return out;
+}
+
+interface LabelSelectorView {
+  matchLabels?: Record<string, string> | undefined;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] | undefined }[] | undefined;
+}
+
+/** Kubernetes label-selector semantics; an empty selector matches everything. */
+function labelSelectorMatches(selector: LabelSelectorView | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const value = labels[e.key];
+    const values = e.values ?? [];
+    if (e.operator === 'In' && !(has && values.includes(value!))) return false;
+    if (e.operator === 'NotIn' && has && values.includes(value!)) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
 }
 
 /** Route kinds a listener asks for that Sluice serves on its protocol, and those it cannot. */
@@ -521,7 +577,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     let reason: { reason: string; message: string } | undefined;
     let attachedHere = 0;
     for (const l of selected) {
-      const allowed = allowedByListener(l, route);
+      const allowed = allowedByListener(l, route, ctx.namespaces);
       if (allowed) {
         reason ??= { reason: 'NotAllowedByListeners', message: allowed };
         continue;
@@ -531,7 +587,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
         reason ??= { reason: 'NoMatchingListenerHostname', message: `route hostnames ${routeHostnames.join(', ')} do not intersect listener ${l.spec.name} hostname ${l.spec.hostname}` };
         continue;
       }
-      if (!l.accepted) {
+      if (!l.accepted && !l.attachable) {
         reason ??= { reason: 'NoMatchingParent', message: `listener ${l.spec.name} is not accepted` };
         continue;
       }
@@ -602,11 +658,17 @@ function refsCondition(resolvedAll: boolean, refReasons: string[], notes: string
 }
 
 /** Why a listener refuses the route (allowedRoutes), or undefined when it is allowed. */
-function allowedByListener(l: CompiledListener, route: Resource): string | undefined {
+function allowedByListener(l: CompiledListener, route: Resource, namespaces: ReadonlyMap<string, { labels: Record<string, string> }>): string | undefined {
   const from = l.spec.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'Same' && route.namespace !== l.gateway.namespace) return `listener ${l.spec.name} only allows routes from namespace ${l.gateway.namespace}`;
   if (from === 'None') return `listener ${l.spec.name} allows no routes`;
-  if (from === 'Selector') return `listener ${l.spec.name} selects route namespaces by label, which standalone mode cannot evaluate (no Namespace objects); use from: All or Same`;
+  if (from === 'Selector') {
+    const selector = (l.spec.allowedRoutes?.namespaces as { selector?: LabelSelectorView } | undefined)?.selector;
+    const ns = namespaces.get(route.namespace);
+    if (!labelSelectorMatches(selector, ns?.labels ?? { 'kubernetes.io/metadata.name': route.namespace })) {
+      return `listener ${l.spec.name} selects route namespaces by label and namespace ${route.namespace} ${ns ? 'does not match' : 'is not defined (add its Namespace object with labels)'}`;
+    }
+  }
   // An AIGatewayRoute is served as the HTTPRoute Envoy AI Gateway generates for it.
   const kind = route.kind === 'AIGatewayRoute' ? 'HTTPRoute' : route.kind;
   if (!l.supportedKinds.some((k) => k.kind === kind)) return `listener ${l.spec.name} allows only ${l.supportedKinds.map((k) => k.kind).join(', ') || 'no route kinds'}`;

@@ -8,6 +8,8 @@ export interface Condition {
   readonly status: ConditionStatus;
   readonly reason: string;
   readonly message: string;
+  /** The generation of the object the condition was computed from. */
+  readonly observedGeneration?: number;
 }
 
 export function condition(type: string, status: ConditionStatus, reason: string, message = ''): Condition {

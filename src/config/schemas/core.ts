@@ -114,6 +114,9 @@ export const deploymentSchema = looseResource(['apps/v1'], 'Deployment', {
 
 export const podSchema = looseResource(['v1'], 'Pod', { spec: podSpecSchema });
 
+/** Namespaces matter for their labels: a listener's allowedRoutes `from: Selector` selects by them. */
+export const namespaceSchema = looseResource(['v1'], 'Namespace', {});
+
 export const servicePortSchema = z.looseObject({
   name: portName('name').optional(),
   /** Defaults to TCP. */

@@ -20,7 +20,7 @@ import {
   backendSecurityPolicySchema,
   gatewayConfigSchema,
 } from './ai-gateway.ts';
-import { configMapSchema, deploymentSchema, endpointSliceSchema, podSchema, secretSchema, serviceSchema } from './core.ts';
+import { configMapSchema, deploymentSchema, endpointSliceSchema, namespaceSchema, podSchema, secretSchema, serviceSchema } from './core.ts';
 import { backendSchema, backendTrafficPolicySchema, securityPolicySchema } from './envoy-gateway.ts';
 import { gatewayClassSchema, gatewaySchema, grpcRouteSchema, httpRouteSchema, referenceGrantSchema } from './gateway-api.ts';
 import {
@@ -95,6 +95,7 @@ export const knownKinds: readonly KindInfo[] = Object.freeze([
   ...entries(['v1'], 'ConfigMap', configMapSchema, false),
   ...entries(['v1'], 'Secret', secretSchema, false),
   ...entries(['v1'], 'Pod', podSchema, false),
+  ...entries(['v1'], 'Namespace', namespaceSchema, false),
   ...entries(['apps/v1'], 'Deployment', deploymentSchema, false),
   ...entries(['discovery.k8s.io/v1'], 'EndpointSlice', endpointSliceSchema, false),
 ]);
@@ -111,7 +112,7 @@ export function lookupKind(apiVersion: string, kind: string): KindInfo | undefin
  * so ignoring them changes no behaviour.
  */
 const IGNORED: Readonly<Record<string, readonly string[]>> = {
-  '': ['ServiceAccount', 'Namespace', 'LimitRange', 'ResourceQuota', 'PersistentVolumeClaim', 'PersistentVolume'],
+  '': ['ServiceAccount', 'LimitRange', 'ResourceQuota', 'PersistentVolumeClaim', 'PersistentVolume'],
   'rbac.authorization.k8s.io': ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
   policy: ['PodDisruptionBudget'],
   autoscaling: ['HorizontalPodAutoscaler'],

@@ -23,7 +23,6 @@ export const GatewayObservedGenerationBump: ConformanceCase = {
   checks: [
     {
       name: 'conditions carry observedGeneration, and it grows when a listener is added',
-      todo: 'Sluice conditions have no observedGeneration (standalone objects have no metadata.generation; the config generation could stand in)',
       run: (ctx) =>
         assertGenerationBumps(ctx, 'Gateway', 'gateway-conformance-infra', 'gateway-observed-generation-bump', manifests('\n    - {name: http-2, hostname: foo.com, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}')),
     },

@@ -16,7 +16,6 @@ export const GatewayWithAttachedRoutes: ConformanceCase = {
   level: 'core',
   features: ['Gateway', 'HTTPRoute'],
   description: 'listeners count accepted routes in attachedRoutes (also on a listener with unresolved refs); a route whose hostnames miss the listener is not counted',
-  todo: 'allowedRoutes.namespaces from: Selector is not implemented: Sluice does not evaluate namespace label selectors (the Namespace objects in the manifests, with their labels, are ignored); the listener status also lacks attachedRoutes and supportedKinds',
   gateways: [],
   manifests: `---
 apiVersion: gateway.networking.k8s.io/v1

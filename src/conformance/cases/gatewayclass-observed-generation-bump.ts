@@ -18,7 +18,6 @@ export const GatewayClassObservedGenerationBump: ConformanceCase = {
   checks: [
     {
       name: 'conditions carry observedGeneration, and it grows with the update',
-      todo: 'Sluice conditions have no observedGeneration (standalone objects have no metadata.generation; the config generation could stand in)',
       run: (ctx) => assertGenerationBumps(ctx, 'GatewayClass', '', 'gatewayclass-observed-generation-bump', manifests('new')),
     },
   ],

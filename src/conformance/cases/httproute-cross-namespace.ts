@@ -7,7 +7,6 @@ export const HTTPRouteCrossNamespace: ConformanceCase = {
   level: 'core',
   features: ['Gateway', 'HTTPRoute'],
   description: 'a route in a backend namespace attaches to a Gateway whose listener selects namespaces by label (allowedRoutes from: Selector)',
-  todo: 'allowedRoutes.namespaces from: Selector is not implemented: Sluice does not evaluate namespace label selectors (the Namespace objects in the manifests, with their labels, are ignored)',
   gateways: ['backend-namespaces'],
   manifests: `
 apiVersion: gateway.networking.k8s.io/v1
