@@ -702,7 +702,7 @@ describe('registry', () => {
     for (const [apiVersion, kind] of [
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
       ['v1', 'ServiceAccount'],
-      ['v1', 'Namespace'],
+      ['v1', 'LimitRange'],
       ['policy/v1', 'PodDisruptionBudget'],
       ['autoscaling/v2', 'HorizontalPodAutoscaler'],
       ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
@@ -711,6 +711,9 @@ describe('registry', () => {
       assert.ok(isIgnoredKind(apiVersion, kind), `${apiVersion} ${kind}`);
     }
     assert.equal(isIgnoredKind('v1', 'Service'), false);
+    // Namespaces are read for their labels (allowedRoutes from: Selector).
+    assert.equal(isIgnoredKind('v1', 'Namespace'), false);
+    assert.equal(lookupKind('v1', 'Namespace')?.strict, false);
     assert.equal(isIgnoredKind('aigateway.envoyproxy.io/v1beta1', 'MCPRoute'), false);
   });
 
