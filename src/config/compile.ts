@@ -116,6 +116,7 @@ interface CompiledListener {
   readonly accepted: boolean;
   readonly entries: RouteEntry<CompiledRule>[];
   readonly grpcEntries: RouteEntry<CompiledRule>[];
+  readonly tlsEntries: RouteEntry<CompiledRule>[];
   readonly models: ModelEntry[];
   hasAIRoutes: boolean;
   attachedRoutes: number;
@@ -164,7 +165,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const listeners = compileGateways(ctx, input, statuses);
 
   // Routes attach to listeners.
-  const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute'), ...all<HTTPRouteView>(index, 'GRPCRoute')].sort((a, b) => a.order - b.order);
+  const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute'), ...all<HTTPRouteView>(index, 'GRPCRoute'), ...all<HTTPRouteView>(index, 'TLSRoute')].sort((a, b) => a.order - b.order);
   for (const route of routes) compileRoute(ctx, route, listeners, statuses);
 
   // Listener status (needs attachedRoutes) and bindings.
@@ -185,10 +186,11 @@ export function compile(input: CompileInput): RuntimeSnapshot {
       gateway: key,
       name: l.spec.name,
       port: l.port,
-      protocol: l.spec.protocol === 'HTTPS' ? 'HTTPS' : 'HTTP',
+      protocol: l.spec.protocol === 'HTTPS' ? 'HTTPS' : l.spec.protocol === 'TLS' ? 'TLS' : 'HTTP',
       hostname: l.spec.hostname,
       table: new RouteTable(l.entries),
       grpcTable: new RouteTable(l.grpcEntries),
+      tlsTable: new RouteTable(l.tlsEntries),
       models: l.models,
       hasAIRoutes: l.hasAIRoutes,
     };
@@ -285,15 +287,17 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
         const tls = resolveCertificates(ctx, g, i);
         if ('error' in tls) {
           ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i, 'tls', 'certificateRefs']), resource: label, field: `${field}.tls.certificateRefs`, message: `${tls.reason}: ${tls.error}` });
-          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, attachable: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+          out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, attachable: true, entries: [], grpcEntries: [], tlsEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
             conditions: [condition('Accepted', 'True', 'Accepted'), condition('ResolvedRefs', 'False', tls.reason, tls.error), condition('Programmed', 'False', 'Invalid', tls.error)] });
           return;
         }
         certificates = tls.certificates;
+      } else if (l.protocol === 'TLS' && l.tls?.mode === 'Passthrough') {
+        // TLS passthrough: routed by SNI to TLSRoute backends; the bytes are not decrypted.
       } else if (l.protocol !== 'HTTP') {
         const msg = `protocol ${l.protocol} is not served yet (TLS passthrough arrives with TLSRoute); HTTP and HTTPS listeners are served`;
         ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'protocol']), resource: label, field: `${field}.protocol`, message: msg });
-        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: [],
+        out.push({ gateway: g, spec: l, index: i, port: l.port, accepted: false, entries: [], grpcEntries: [], tlsEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: [],
           conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
         return;
       }
@@ -303,19 +307,19 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
       if (previous) {
         const msg = `listener conflicts with ${previous}: same port ${port} and hostname "${l.hostname ?? ''}"`;
         ctx.problems.push({ severity: 'error', location: g.source.locationOf(['spec', 'listeners', i]), resource: label, field, message: msg });
-        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], tlsEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
           conditions: [condition('Conflicted', 'True', 'HostnameConflict', msg), condition('Accepted', 'False', 'Pending', msg)] });
         return;
       }
       if (invalidParameters) {
-        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
+        out.push({ gateway: g, spec: l, index: i, port, accepted: false, entries: [], grpcEntries: [], tlsEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates: [], supportedKinds: routeKinds(l).supported,
           conditions: [condition('Accepted', 'False', 'Pending', invalidParameters), condition('Programmed', 'False', 'Invalid', invalidParameters)] });
         return;
       }
       seen.set(key, `${g.namespace}/${g.name}/${l.name}`);
       acceptedCount++;
       const kinds = routeKinds(l);
-      const listener: CompiledListener = { gateway: g, spec: l, index: i, port, accepted: true, entries: [], grpcEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates, supportedKinds: kinds.supported };
+      const listener: CompiledListener = { gateway: g, spec: l, index: i, port, accepted: true, entries: [], grpcEntries: [], tlsEntries: [], models: [], hasAIRoutes: false, attachedRoutes: 0, certificates, supportedKinds: kinds.supported };
       if (kinds.invalid.length > 0) {
         const msg = `allowedRoutes.kinds ${kinds.invalid.join(', ')} cannot be served on a ${l.protocol} listener (supported: HTTPRoute, GRPCRoute)`;
         ctx.problems.push({ severity: 'warning', location: g.source.locationOf(['spec', 'listeners', i, 'allowedRoutes', 'kinds']), resource: label, field: `${field}.allowedRoutes.kinds`, message: `InvalidRouteKinds: ${msg}` });
@@ -357,7 +361,7 @@ function labelSelectorMatches(selector: LabelSelectorView | undefined, labels: R
 
 /** Route kinds a listener asks for that Sluice serves on its protocol, and those it cannot. */
 function routeKinds(l: GatewayView['spec']['listeners'][number]): { supported: { group: string; kind: string }[]; invalid: string[] } {
-  const served = l.protocol === 'HTTP' || l.protocol === 'HTTPS' ? ['HTTPRoute', 'GRPCRoute'] : [];
+  const served = l.protocol === 'HTTP' || l.protocol === 'HTTPS' ? ['HTTPRoute', 'GRPCRoute'] : l.protocol === 'TLS' && l.tls?.mode === 'Passthrough' ? ['TLSRoute'] : [];
   const asked = l.allowedRoutes?.kinds;
   if (!asked || asked.length === 0) return { supported: served.map((kind) => ({ group: GATEWAY_GROUP, kind })), invalid: [] };
   const supported: { group: string; kind: string }[] = [];
@@ -432,6 +436,7 @@ function certificateNames(pem: string): string[] {
 function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteView | GRPCRouteView>, listeners: CompiledListener[], statuses: ResourceStatus[]): void {
   const isAI = route.kind === 'AIGatewayRoute';
   const isGrpc = route.kind === 'GRPCRoute';
+  const isTls = route.kind === 'TLSRoute';
   const label = resourceLabel(route.kind, route.namespace, route.name);
   const spec = route.object.spec ?? {};
   const parentRefs: ParentRefView[] = spec.parentRefs ?? [];
@@ -532,7 +537,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     compiledRules.push({
       rule: {
         id: `${label} rule ${rule.name ?? ruleIndex}`,
-        routeKind: isAI ? 'AIGatewayRoute' : isGrpc ? 'GRPCRoute' : 'HTTPRoute',
+        routeKind: isAI ? 'AIGatewayRoute' : isGrpc ? 'GRPCRoute' : isTls ? 'TLSRoute' : 'HTTPRoute',
         routeKey: `${route.namespace}/${route.name}`,
         ruleIndex,
         ruleName: rule.name,
@@ -594,7 +599,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
       attachedHere++;
       l.attachedRoutes++;
       for (const c of compiledRules) {
-        (isGrpc ? l.grpcEntries : l.entries).push({ hostnames, matches: c.matches, rule: c.rule, routeOrder: route.order, routeKey: c.rule.routeKey, ruleIndex: c.rule.ruleIndex });
+        (isGrpc ? l.grpcEntries : isTls ? l.tlsEntries : l.entries).push({ hostnames, matches: c.matches, rule: c.rule, routeOrder: route.order, routeKey: c.rule.routeKey, ruleIndex: c.rule.ruleIndex });
         if (isAI) {
           l.hasAIRoutes = true;
           for (const id of c.models) {

@@ -73,7 +73,7 @@ export interface WeightedBackend {
 export interface CompiledRule {
   /** e.g. `AIGatewayRoute default/my-route rule 0`. */
   readonly id: string;
-  readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute' | 'GRPCRoute';
+  readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute' | 'GRPCRoute' | 'TLSRoute';
   readonly routeKey: string;
   readonly ruleIndex: number;
   readonly ruleName?: string | undefined;
@@ -104,11 +104,13 @@ export interface ListenerRuntime {
   readonly gateway: string;
   readonly name: string;
   readonly port: number;
-  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   readonly hostname?: string | undefined;
   readonly table: RouteTable<CompiledRule>;
   /** GRPCRoutes, matched on `/service/method` paths of HTTP/2 requests. */
   readonly grpcTable: RouteTable<CompiledRule>;
+  /** TLSRoutes (TLS passthrough listeners), matched on the ClientHello's server name. */
+  readonly tlsTable: RouteTable<CompiledRule>;
   /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
   readonly models: readonly ModelEntry[];
   readonly hasAIRoutes: boolean;
@@ -127,7 +129,7 @@ export interface TlsCertificate {
 /** All listeners bound to one port (they are told apart by hostname). */
 export interface PortBinding {
   readonly port: number;
-  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   readonly listeners: readonly ListenerRuntime[];
   /** HTTPS: every certificate of the port's listeners; SNI chooses (first = default). */
   readonly certificates: readonly TlsCertificate[];

@@ -5,6 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } from 'node:http2';
 import { GrpcProxy } from './grpc.ts';
+import { handleTlsPassthrough } from './tls-passthrough.ts';
+import type { Socket } from 'node:net';
 import type { CompiledRule, EndpointsBackend, ListenerRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
@@ -53,6 +55,11 @@ export class DataPlane {
   handleGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders2, port: number): void {
     const snapshot = this.#snapshot;
     this.#grpc.handle(snapshot, snapshot?.bindings.get(port), stream, headers);
+  }
+
+  /** A connection on a TLS passthrough port, routed by TLSRoutes on its SNI. */
+  handleTls(socket: Socket, port: number): void {
+    handleTlsPassthrough(this.#snapshot, port, socket);
   }
 
   close(): void {

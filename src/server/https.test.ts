@@ -12,14 +12,7 @@ import { Gateway } from '../gateway.ts';
 import { dryCompile, loadConfig } from '../controlplane/pipeline.ts';
 import { formatProblem } from '../config/problems.ts';
 import { startEcho } from '../test-support/echo.ts';
-
-/** A self-signed certificate for `name` made with the openssl CLI (Debian's openssl package). */
-function selfSigned(dir: string, name: string): { cert: string; key: string } {
-  const keyFile = join(dir, `${name}.key`);
-  const certFile = join(dir, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
-}
+import { selfSigned } from '../test-support/certs.ts';
 
 function secret(name: string, c: { cert: string; key: string }): string {
   const indent = (s: string) => s.trim().split('\n').map((l) => '    ' + l).join('\n');

@@ -17,9 +17,9 @@ import type { PortBinding, TlsCertificate } from '../config/snapshot.ts';
 import type { DataPlane } from './handler.ts';
 
 interface Bound {
-  /** The listening server (a TCP server when the port also speaks h2c). */
+  /** The listening server (a TCP server when the port also speaks h2c, or for TLS passthrough). */
   readonly server: Server;
-  readonly protocol: 'HTTP' | 'HTTPS';
+  readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   /** Whether the port serves GRPCRoutes (h2c). */
   readonly grpc: boolean;
   /** Closes connections handed to inner servers (h2c ports). */
@@ -81,7 +81,9 @@ export class ListenerSet {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.#dataPlane.handle(req, res, port);
     const bound: Bound = { server: undefined as unknown as Server, protocol: binding.protocol, grpc: hasGrpc(binding), contexts: contextsFor(binding.certificates) };
     const server =
-      binding.protocol === 'HTTP' && bound.grpc
+      binding.protocol === 'TLS'
+        ? this.#passthroughServer(port, bound)
+        : binding.protocol === 'HTTP' && bound.grpc
         ? this.#h2cServer(port, handler, bound)
         : binding.protocol === 'HTTPS'
         ? (createHttpsServer(
@@ -104,6 +106,20 @@ export class ListenerSet {
         resolve();
       });
     });
+  }
+
+  /** TLS passthrough: a TCP server that routes each connection by the SNI of its ClientHello. */
+  #passthroughServer(port: number, bound: Bound): Server {
+    const sockets = new Set<Socket>();
+    const tcp = createTcpServer((socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      this.#dataPlane.handleTls(socket, port);
+    });
+    bound.closeConnections = () => {
+      for (const socket of sockets) socket.destroy();
+    };
+    return tcp as unknown as Server;
   }
 
   /** A TCP server that sends HTTP/2 connections (by their preface) to node:http2 and the rest to node:http. */

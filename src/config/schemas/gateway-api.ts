@@ -686,6 +686,29 @@ export const grpcRouteSpecSchema = z.strictObject({
 export const grpcRouteSchema = strictResource(['gateway.networking.k8s.io/v1'], 'GRPCRoute', grpcRouteSpecSchema);
 
 // ---------------------------------------------------------------------------------------------------
+// TLSRoute (v1 since Gateway API 1.5; v1alpha2/v1alpha3 accepted): TLS passthrough routed by SNI
+
+export const tlsRouteSpecSchema = z.strictObject({
+  parentRefs: parentRefsList(32).optional(),
+  useDefaultGateways: oneOf('useDefaultGateways', ['All', 'None']).optional(),
+  hostnames: list('hostnames', hostname(), { min: 1, max: 1024 }).optional(),
+  rules: list(
+    'rules',
+    z.strictObject({
+      name: text('name', { min: 1, max: 253 }).optional(),
+      backendRefs: list(
+        'backendRefs',
+        z.strictObject({ ...backendObjectReferenceShape, weight: integer('weight', 0, 1_000_000).optional() }).superRefine(requirePortForService),
+        { min: 1, max: 16 },
+      ),
+    }),
+    { min: 1, max: 1 },
+  ),
+});
+
+export const tlsRouteSchema = strictResource(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha3', 'gateway.networking.k8s.io/v1alpha2'], 'TLSRoute', tlsRouteSpecSchema);
+
+// ---------------------------------------------------------------------------------------------------
 // ReferenceGrant
 
 export const referenceGrantSpecSchema = z.strictObject({
