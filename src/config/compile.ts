@@ -338,6 +338,12 @@ function compileGateways(ctx: Ctx, input: CompileInput, statuses: ResourceStatus
   return out;
 }
 
+interface EndpointSliceView {
+  metadata?: { labels?: Record<string, string> | null | undefined } | undefined;
+  ports?: { name?: string | null | undefined; port?: number | null | undefined }[] | null | undefined;
+  endpoints?: { addresses?: string[] | undefined; conditions?: { ready?: boolean | null | undefined } | undefined }[] | null | undefined;
+}
+
 interface LabelSelectorView {
   matchLabels?: Record<string, string> | undefined;
   matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] | undefined }[] | undefined;
@@ -817,9 +823,28 @@ function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number | undef
   const sp = port === undefined ? (ports.length === 1 ? ports[0] : undefined) : ports.find((p) => p.port === port);
   if (!sp) return invalid(id, 'BackendNotFound', port === undefined ? `has ${ports.length} ports; name one in the backendRef` : `has no port ${port} (ports: ${ports.map((p) => p.port).join(', ') || 'none'})`);
   const targets: UpstreamTarget[] = [];
-  for (const pod of selectPods(ctx.pods, s.namespace, s.object.spec?.selector)) {
-    const ep = podEndpoint(ctx, pod, targetPortOf(pod, sp));
-    if (ep) targets.push(target(ctx, ep.origin, `${s.name}.${s.namespace}.svc.cluster.local`, ep));
+  const hostHeader = `${s.name}.${s.namespace}.svc.cluster.local`;
+  if (s.object.spec?.selector && Object.keys(s.object.spec.selector).length > 0) {
+    for (const pod of selectPods(ctx.pods, s.namespace, s.object.spec.selector)) {
+      const ep = podEndpoint(ctx, pod, targetPortOf(pod, sp));
+      if (ep) targets.push(target(ctx, ep.origin, hostHeader, ep));
+    }
+  } else {
+    // A Service without a selector takes its endpoints from EndpointSlices labelled with its name
+    // (managed by hand, e.g. for addresses outside the cluster).
+    for (const slice of all<EndpointSliceView>(ctx.index, 'EndpointSlice')) {
+      if (slice.namespace !== s.namespace || slice.object.metadata?.labels?.['kubernetes.io/service-name'] !== s.name) continue;
+      const slicePorts = slice.object.ports ?? [];
+      const p = slicePorts.find((x) => (x.name ?? '') === (sp.name ?? '')) ?? (slicePorts.length === 1 ? slicePorts[0] : undefined);
+      if (!p?.port) continue;
+      for (const e of slice.object.endpoints ?? []) {
+        if (e.conditions?.ready === false) continue;
+        for (const address of e.addresses ?? []) {
+          const host = address.includes(':') ? `[${address}]` : address;
+          targets.push(target(ctx, `http://${host}:${p.port}`, hostHeader));
+        }
+      }
+    }
   }
   // No ready endpoint is not a config error: requests get 503 until pods appear.
   return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
