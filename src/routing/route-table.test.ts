@@ -130,3 +130,41 @@ describe('regexError', () => {
     assert.match(regexError('gpt-(') ?? '', /Invalid regular expression/);
   });
 });
+
+describe('RouteTable index', () => {
+  /** A small seeded generator, so a failure can be replayed. */
+  function rng(seed: number) {
+    let x = seed >>> 0 || 1;
+    return (n: number) => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+  }
+  const models = ['m0', 'm1', 'm2', 'm3', 'm4'];
+  const paths = ['/', '/v1', '/v1/chat', '/a', '/a/b'];
+
+  it('answers exactly as a linear scan, for random rule sets and requests', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const r = rng(seed);
+      const entries: RouteEntry<string>[] = [];
+      const n = 16 + r(40);
+      for (let i = 0; i < n; i++) {
+        const headers = r(4) > 0 ? [{ type: (r(5) === 0 ? 'RegularExpression' : 'Exact') as 'Exact' | 'RegularExpression', name: r(2) ? 'x-ai-eg-model' : 'X-AI-EG-MODEL', value: models[r(models.length)]! }] : [];
+        if (r(4) === 0) headers.push({ type: 'Exact', name: 'x-tenant', value: `t${r(2)}` });
+        const pathType = (['Exact', 'PathPrefix', 'PathPrefix'] as const)[r(3)]!;
+        entries.push(entry(`rule${i}`, [{ path: { type: pathType, value: paths[r(paths.length)]! }, headers, queryParams: [] }], { routeOrder: r(5), routeKey: `ns/r${r(7)}`, ruleIndex: i }));
+      }
+      const indexed = new RouteTable(entries);
+      const linear = new RouteTable(entries, { index: false });
+      for (let k = 0; k < 40; k++) {
+        const headers: Record<string, string> = {};
+        if (r(5) > 0) headers['x-ai-eg-model'] = models[r(models.length)]!;
+        if (r(2)) headers['x-tenant'] = `t${r(2)}`;
+        const input = req(paths[r(paths.length)]! + (r(3) === 0 ? '/x' : ''), { headers });
+        assert.equal(indexed.match(input)?.rule, linear.match(input)?.rule, `seed ${seed}, request ${JSON.stringify(input)}`);
+      }
+    }
+  });
+});
