@@ -234,7 +234,7 @@ export class DataPlane {
     }
     // Gateway API forwards the client's Host unless a filter rewrites it; AI routes address the
     // backend by its own host name, as Envoy AI Gateway's host rewrite does.
-    let hostHeader = r.req.headers.host ?? r.host;
+    let hostHeader = r.req.headers.host ?? (r.req.headers[':authority'] as string | undefined) ?? r.host;
     let upstreamPath = r.url;
     let origin: string;
     let endpoint: EndpointState | undefined;
@@ -293,7 +293,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 function hostOf(req: IncomingMessage): string {
-  const h = req.headers.host ?? '';
+  // HTTP/2 requests carry the host in :authority.
+  const h = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
   // Strip the port ("host:8080", "[::1]:8080").
   const end = h.startsWith('[') ? h.indexOf(']') + 1 : h.lastIndexOf(':') >= 0 ? h.lastIndexOf(':') : h.length;
   return (end > 0 ? h.slice(0, end) : h).toLowerCase();

@@ -4,7 +4,8 @@
 // first bytes of each connection and hands it to node:http2 (HTTP/2 preface) or node:http. Applying a new snapshot opens servers for new ports, updates certificates in
 // place, and closes servers for ports no longer used (their in-flight requests and streams finish).
 import { createServer } from 'node:http';
-import { createServer as createH2cServer } from 'node:http2';
+import { createSecureServer as createH2Server, createServer as createH2cServer } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { createServer as createTcpServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -85,6 +86,8 @@ export class ListenerSet {
         ? this.#passthroughServer(port, bound)
         : binding.protocol === 'HTTP' && bound.grpc
         ? this.#h2cServer(port, handler, bound)
+        : binding.protocol === 'HTTPS' && bound.grpc
+        ? this.#h2Server(port, handler, bound, binding)
         : binding.protocol === 'HTTPS'
         ? (createHttpsServer(
             {
@@ -106,6 +109,40 @@ export class ListenerSet {
         resolve();
       });
     });
+  }
+
+  /**
+   * An HTTPS port with GRPCRoutes: TLS with ALPN offering h2 and http/1.1. gRPC streams go to the gRPC
+   * proxy; every other request (HTTP/1.1, or HTTP/2 without a gRPC content type) to the HTTP handler
+   * through node:http2's compatibility request/response objects.
+   */
+  #h2Server(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void, bound: Bound, binding: PortBinding): Server {
+    const server = createH2Server(
+      {
+        allowHTTP1: true,
+        SNICallback: (name, cb) => cb(null, pick(bound.contexts, name)),
+        ...(binding.certificates[0] ? { cert: binding.certificates[0].cert, key: binding.certificates[0].key } : {}),
+      },
+      (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => handler(req as IncomingMessage, res as ServerResponse),
+    );
+    // node:http2 serves 'request' through a 'stream' listener that wraps every stream in compatibility
+    // objects, which would also answer gRPC streams (sending empty trailers). gRPC streams are taken
+    // before it; the rest go on to it.
+    const compat = server.listeners('stream') as ((...args: unknown[]) => void)[];
+    server.removeAllListeners('stream');
+    server.on('stream', (stream, headers, ...rest: unknown[]) => {
+      if (String(headers['content-type'] ?? '').startsWith('application/grpc')) this.#dataPlane.handleGrpc(stream, headers, port);
+      else for (const l of compat) l(stream, headers, ...rest);
+    });
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    bound.closeConnections = () => {
+      for (const socket of sockets) socket.destroy();
+    };
+    return server as unknown as Server;
   }
 
   /** TLS passthrough: a TCP server that routes each connection by the SNI of its ClientHello. */
@@ -197,7 +234,7 @@ function pick(c: CertificateContexts, servername: string): SecureContext | undef
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 function hasGrpc(binding: PortBinding): boolean {
-  return binding.protocol === 'HTTP' && binding.listeners.some((l) => l.grpcTable.size > 0);
+  return binding.protocol !== 'TLS' && binding.listeners.some((l) => l.grpcTable.size > 0);
 }
 
 /** A duplex over `socket` whose readable side starts with `first` (bytes already read from it). */

@@ -44,7 +44,8 @@ export type AttemptResult = { readonly kind: 'done'; readonly status: number; re
 function upstreamHeaders(ur: UpstreamRequest): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const name in ur.headers) {
-    if (DROP_REQUEST.has(name)) continue;
+    // HTTP/2 pseudo-headers (':path' …) of requests on h2 listeners are not forwarded.
+    if (DROP_REQUEST.has(name) || name.charCodeAt(0) === 58 /* ':' */) continue;
     const v = ur.headers[name];
     if (v !== undefined) headers[name] = v;
   }
