@@ -19,3 +19,6 @@ export type { PluginFactory, PluginHandle } from './framework/registry.ts';
 export { seededRandom } from './framework/random.ts';
 export { BUILTIN_PLUGINS, builtinRegistry } from './plugins/index.ts';
 export type * from './framework/types.ts';
+
+export { FlowQueue, flowControlSettings, DEFAULT_FLOW_CONTROL } from './flow-control.ts';
+export type { FlowControlSettings } from './flow-control.ts';

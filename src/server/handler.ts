@@ -7,11 +7,11 @@ import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } f
 import { GrpcProxy } from './grpc.ts';
 import { handleTlsPassthrough } from './tls-passthrough.ts';
 import type { Socket } from 'node:net';
-import type { CompiledRule, EndpointsBackend, ListenerRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
+import type { CompiledRule, EndpointsBackend, ListenerRuntime, PoolRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
-import { PoolSchedulers, formatDecision } from '../picker/index.ts';
+import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorityOf } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { attempt, sendMirror } from '../upstream/proxy.ts';
 import type { UpstreamRequest } from '../upstream/proxy.ts';
@@ -38,6 +38,10 @@ export class DataPlane {
   /** One scheduler per InferencePool; its learned state (prefix index) outlives snapshots. */
   readonly #schedulers: PoolSchedulers;
   readonly #grpc = new GrpcProxy();
+  /** Flow-control queues by pool (`ns/name`), kept across snapshots so waiters survive a reload. */
+  readonly #flows = new Map<string, FlowQueue>();
+  /** The queue of each pool runtime, or null when its config does not enable flow control. */
+  #flowOf = new WeakMap<PoolRuntime, FlowQueue | null>();
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
@@ -70,6 +74,8 @@ export class DataPlane {
   swap(next: RuntimeSnapshot): void {
     this.#snapshot = next;
     this.#schedulers.retain(next.pools.keys());
+    this.#flowOf = new WeakMap();
+    for (const key of this.#flows.keys()) if (!next.pools.has(key)) this.#flows.delete(key);
   }
 
   handle(req: IncomingMessage, res: ServerResponse, port: number): void {
@@ -181,6 +187,10 @@ export class DataPlane {
         res.end();
         return { route: rule.routeKey, status: backendRedirect.statusCode };
       }
+      if (backend.target.kind === 'pool') {
+        const flow = this.#flow(backend.target.pool);
+        if (flow) await flow.wait(priorityOf(req.headers, backend.target.pool.objectives).priority, (cancel) => res.once('close', cancel));
+      }
       const plan = this.#plan(rule, backend, request);
       if (!plan) throw new GatewayError('no_ready_endpoint', `${backend.target.id} has no ready endpoint`);
       const remaining = deadline - performance.now();
@@ -217,6 +227,27 @@ export class DataPlane {
         if (endpoint) endpoint.inflight--;
       }
     }
+  }
+
+  /** The pool's flow-control queue when its EndpointPickerConfig enables flow control. */
+  #flow(pool: PoolRuntime): FlowQueue | undefined {
+    let flow = this.#flowOf.get(pool);
+    if (flow === undefined) {
+      const base = flowControlSettings(pool.pickerConfig);
+      // Capacity is judged with the pool's own saturation thresholds (saturationDetector).
+      const settings = base && { ...base, thresholds: this.#schedulers.get(pool).scheduler.saturation };
+      const key = `${pool.namespace}/${pool.name}`;
+      flow = null;
+      if (settings) {
+        flow = this.#flows.get(key) ?? new FlowQueue(() => pool.endpoints, settings);
+        flow.update(() => pool.endpoints, settings);
+        this.#flows.set(key, flow);
+      } else {
+        this.#flows.delete(key);
+      }
+      this.#flowOf.set(pool, flow);
+    }
+    return flow ?? undefined;
   }
 
   /** Where one attempt goes: the endpoint of the chosen backend, with its host, path, headers and body. */

@@ -89,3 +89,71 @@ describe('priority admission under saturation', () => {
     }
   });
 });
+
+describe('priority admission with flow control', () => {
+  let t: TestGateway;
+
+  before(async () => {
+    // The same pool, with an epp whose EndpointPickerConfig turns flow control on.
+    const withFlowControl = MANIFESTS.replace(
+      'spec:\n  selector: {matchLabels: {app: sim}}\n  targetPorts: [{number: 8000}]',
+      'spec:\n  selector: {matchLabels: {app: sim}}\n  targetPorts: [{number: 8000}]\n  endpointPickerRef: {name: epp, port: {number: 9002}}',
+    );
+    assert.notEqual(withFlowControl, MANIFESTS);
+    t = await startTestGateway(`${withFlowControl}---
+apiVersion: v1
+kind: Service
+metadata: {name: epp}
+spec:
+  selector: {app: epp}
+  ports: [{port: 9002}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: epp}
+spec:
+  selector: {matchLabels: {app: epp}}
+  template:
+    metadata: {labels: {app: epp}}
+    spec:
+      containers:
+        - name: epp
+          image: registry.k8s.io/gateway-api-inference-extension/epp:v1.0.1
+          args: [--config-file, /config/epp.yaml]
+          volumeMounts: [{name: config, mountPath: /config}]
+      volumes: [{name: config, configMap: {name: epp-config}}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: epp-config}
+data:
+  epp.yaml: |
+    apiVersion: inference.networking.x-k8s.io/v1alpha1
+    kind: EndpointPickerConfig
+    featureGates: [flowControl]
+    flowControl: {defaultRequestTTL: 20s}
+`);
+  });
+  after(() => t.close());
+
+  it('queues a sheddable request while the pool is saturated instead of rejecting it', async () => {
+    const send = (objective: string) =>
+      request(`${t.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gateway-inference-objective': objective },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }),
+      });
+    const filling = Array.from({ length: 8 }, () => send('critical'));
+    const pool = t.gw.snapshot!.pools.get('default/pool')!;
+    const deadline = Date.now() + 5000;
+    while (pool.endpoints[0]!.metrics.waiting <= 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(pool.endpoints[0]!.metrics.waiting > 5, 'saturated');
+    const batch = await send('batch');
+    assert.equal(batch.statusCode, 200, 'served once the queue drained');
+    await batch.body.dump();
+    for (const r of await Promise.all(filling)) {
+      assert.equal(r.statusCode, 200);
+      await r.body.dump();
+    }
+  });
+});

@@ -130,7 +130,6 @@ export function loadScheduler(config: EndpointPickerConfig | undefined, registry
 
   // 4. Admission thresholds and sections Sluice does not act on.
   const saturation = saturationThresholds(cfg, warnings);
-  if (cfg.featureGates?.includes('flowControl') || cfg.flowControl) warnings.push('EndpointPickerConfig: flow control is not implemented; sheddable requests are rejected when the pool is saturated (legacy admission)');
   for (const key of ['data', 'dataLayer', 'requestHandler', 'parser'] as const) {
     if (cfg[key] !== undefined) warnings.push(`EndpointPickerConfig: ${key} has no effect; Sluice scrapes model-server metrics itself and parses OpenAI bodies`);
   }
