@@ -20,7 +20,8 @@ export class UpstreamPools {
     let pool = this.#pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
-        connections: this.#options.connections ?? 128,
+        // 1,024 as Envoy's default circuit breaker: long-lived streams each hold a connection.
+        connections: this.#options.connections ?? 1024,
         keepAliveTimeout: this.#options.keepAliveTimeoutMs ?? 30_000,
         keepAliveMaxTimeout: 600_000,
         // Timeouts are enforced per request by the proxy (route timeouts); these are backstops.
