@@ -4,6 +4,7 @@
 // No parameters. Never empties a non-empty set.
 import type { PluginFactory } from '../../framework/registry.ts';
 import type { CycleState, Endpoint, Filter, SchedulingRequest } from '../../framework/types.ts';
+import { lowestBand } from './lowest-band.ts';
 
 export const LEAST_KV_CACHE_FILTER_TYPE = 'least-KV-cache';
 
@@ -16,15 +17,7 @@ export class LeastKvCacheFilter implements Filter {
   }
 
   filter(_cycle: CycleState, _request: SchedulingRequest, endpoints: readonly Endpoint[]): readonly Endpoint[] {
-    if (endpoints.length === 0) return endpoints;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const ep of endpoints) {
-      min = Math.min(min, ep.metrics.kvCacheUsage);
-      max = Math.max(max, ep.metrics.kvCacheUsage);
-    }
-    const limit = min + (max - min) / endpoints.length;
-    return endpoints.filter((ep) => ep.metrics.kvCacheUsage <= limit);
+    return lowestBand(endpoints, (ep) => ep.metrics.kvCacheUsage, false);
   }
 }
 

@@ -4,6 +4,7 @@
 // No parameters. Never empties a non-empty set (the minimum is always kept).
 import type { PluginFactory } from '../../framework/registry.ts';
 import type { CycleState, Endpoint, Filter, SchedulingRequest } from '../../framework/types.ts';
+import { lowestBand } from './lowest-band.ts';
 
 export const LEAST_QUEUE_FILTER_TYPE = 'least-queue';
 
@@ -16,16 +17,7 @@ export class LeastQueueFilter implements Filter {
   }
 
   filter(_cycle: CycleState, _request: SchedulingRequest, endpoints: readonly Endpoint[]): readonly Endpoint[] {
-    if (endpoints.length === 0) return endpoints;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const ep of endpoints) {
-      min = Math.min(min, ep.metrics.waiting);
-      max = Math.max(max, ep.metrics.waiting);
-    }
-    // Queue sizes are integers upstream, and so is the band width.
-    const limit = min + Math.floor((max - min) / endpoints.length);
-    return endpoints.filter((ep) => ep.metrics.waiting <= limit);
+    return lowestBand(endpoints, (ep) => ep.metrics.waiting, true);
   }
 }
 
