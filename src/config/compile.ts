@@ -456,7 +456,7 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
   const compiledRules: { rule: CompiledRule; matches: MatchSpec[]; models: string[]; ownedBy: string | undefined }[] = [];
   let droppedRules = 0;
   (spec.rules ?? [{}]).forEach((rawRule, ruleIndex) => {
-    const rule = rawRule as NonNullable<HTTPRouteView['spec']>['rules'] extends (infer R)[] | undefined ? R & { modelsOwnedBy?: string } : never;
+    const rule = rawRule as HTTPRouteRuleView;
     const fieldBase = ['spec', 'rules', ruleIndex];
     const matches: MatchSpec[] = [];
     const models: string[] = [];
@@ -631,6 +631,9 @@ function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteVi
     : attached > 0 ? routeParentConditions(resolvedAll, refReasons, notes, droppedRules) : parents[0]!.conditions;
   statuses.push({ kind: route.kind, namespace: route.namespace, name: route.name, conditions: overall, sub: parents });
 }
+
+/** The rule fields the compiler reads, common to HTTPRoute, AIGatewayRoute, GRPCRoute and TLSRoute. */
+type HTTPRouteRuleView = NonNullable<NonNullable<HTTPRouteView['spec']>['rules']>[number];
 
 type GrpcRuleView = NonNullable<NonNullable<GRPCRouteView['spec']>['rules']>[number];
 

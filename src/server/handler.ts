@@ -81,8 +81,7 @@ export class DataPlane {
   handle(req: IncomingMessage, res: ServerResponse, port: number): void {
     const snapshot = this.#snapshot;
     const started = performance.now();
-    const ai = { value: false };
-    this.#serve(snapshot, req, res, port, ai).then(
+    this.#serve(snapshot, req, res, port).then(
       (outcome) => this.#options.metrics.observe(outcome.route, outcome.status, performance.now() - started),
       (err: unknown) => {
         const e = toGatewayError(err);
@@ -93,7 +92,7 @@ export class DataPlane {
     );
   }
 
-  async #serve(snapshot: RuntimeSnapshot | undefined, req: IncomingMessage, res: ServerResponse, port: number, ai: { value: boolean }): Promise<{ route: string; status: number }> {
+  async #serve(snapshot: RuntimeSnapshot | undefined, req: IncomingMessage, res: ServerResponse, port: number): Promise<{ route: string; status: number }> {
     const binding = snapshot?.bindings.get(port);
     const host = hostOf(req);
     const listener = binding && selectListener(binding, host);
@@ -121,7 +120,6 @@ export class DataPlane {
     let model: string | undefined;
     let json: Record<string, unknown> | undefined;
     if (method === 'POST' && AI_PATHS.has(path)) {
-      ai.value = true;
       const raw = await readBody(req, this.#maxBody);
       const parsed = parseAIBody(raw);
       body = raw;
@@ -202,7 +200,8 @@ export class DataPlane {
       try {
         plan.upstream.timeoutMs = Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : 0;
         const result = await attempt(this.#options.pools, plan.upstream, res, {
-          mapServerErrors: ai.value,
+          // The OpenAI endpoints answer upstream 5xx as 502 in the OpenAI error shape.
+          mapServerErrors: model !== undefined,
           responseHeaders: backend.filters?.responseHeaders ?? responseHeaders,
           extraHeaders: corsHeaders,
           retryOn: retryLeft ? rule.retry!.codes : undefined,
@@ -221,7 +220,7 @@ export class DataPlane {
         }
         // Plain HTTP routes answer a backend that cannot be reached with 503, as Envoy does; the
         // OpenAI endpoints keep 502 (DESIGN.md §5).
-        if (code === 'upstream_unreachable' && !ai.value) throw new GatewayError('upstream_connect_failed', (err as GatewayError).message, { cause: err });
+        if (code === 'upstream_unreachable' && model === undefined) throw new GatewayError('upstream_connect_failed', (err as GatewayError).message, { cause: err });
         throw err;
       } finally {
         if (endpoint) endpoint.inflight--;
