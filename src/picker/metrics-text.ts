@@ -3,7 +3,10 @@
 // not wanted without splitting or allocating for it.
 import type { ModelServerMetrics } from './endpoint.ts';
 
-/** Metric names per engine (inference-extension reference §5). */
+/**
+ * Metric names per engine (inference-extension reference §5). A name may carry one label filter,
+ * `name{label=value}`, as upstream's metric specs do (Triton reports several series under one name).
+ */
 export interface MetricNames {
   readonly waiting: string;
   readonly running: string;
@@ -18,6 +21,51 @@ export const vllmMetricNames: MetricNames = {
   kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
   lora: 'vllm:lora_requests_info',
 };
+
+export const sglangMetricNames: MetricNames = { waiting: 'sglang:num_queue_reqs', running: 'sglang:num_running_reqs', kvCacheUsage: ['sglang:token_usage'] };
+export const trtllmServeMetricNames: MetricNames = { waiting: 'trtllm_num_requests_waiting', running: 'trtllm_num_requests_running', kvCacheUsage: ['trtllm_kv_cache_utilization'] };
+export const tritonTrtllmMetricNames: MetricNames = {
+  waiting: 'nv_trt_llm_request_metrics{request_type=waiting}',
+  running: 'nv_trt_llm_request_metrics{request_type=scheduled}',
+  kvCacheUsage: ['nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type=fraction}'],
+};
+export const tritonMetricNames: MetricNames = { waiting: 'nv_inference_pending_request_count', running: 'nv_inference_exec_count', kvCacheUsage: [] };
+
+/** The pod labels that name a model server's engine, newest first; absent → vLLM. */
+export const ENGINE_LABELS = ['llm-d.ai/engine-type', 'inference.networking.k8s.io/engine-type'] as const;
+
+const ENGINES: Readonly<Record<string, MetricNames>> = {
+  vllm: vllmMetricNames,
+  sglang: sglangMetricNames,
+  'trtllm-serve': trtllmServeMetricNames,
+  trtllm: trtllmServeMetricNames,
+  'triton-trtllm': tritonTrtllmMetricNames,
+  triton: tritonMetricNames,
+};
+
+/** The metric names for an endpoint, from its engine label (unknown engines read vLLM names). */
+export function metricNamesFor(labels: Readonly<Record<string, string>>): MetricNames {
+  for (const l of ENGINE_LABELS) {
+    const engine = labels[l];
+    if (engine) return ENGINES[engine.toLowerCase()] ?? vllmMetricNames;
+  }
+  return vllmMetricNames;
+}
+
+interface Spec {
+  readonly name: string;
+  readonly label?: string | undefined;
+  readonly value?: string | undefined;
+}
+
+function parseSpec(spec: string): Spec {
+  const m = /^([^{]+)\{([^=]+)=([^}]*)\}$/.exec(spec);
+  return m ? { name: m[1]!, label: m[2]!, value: m[3]! } : { name: spec };
+}
+
+function specMatches(spec: Spec, sample: Sample): boolean {
+  return sample.name === spec.name && (spec.label === undefined || sample.labels[spec.label] === spec.value);
+}
 
 export interface Sample {
   readonly name: string;
@@ -89,26 +137,30 @@ function parseSampleLine(name: string, text: string, from: number, end: number):
 
 /** Applies a scrape to `metrics` in place. Missing series leave the previous value untouched. */
 export function applyScrape(text: string, names: MetricNames, metrics: ModelServerMetrics, now: number): void {
-  const wanted = new Set<string>([names.waiting, names.running, ...names.kvCacheUsage]);
-  if (names.lora) wanted.add(names.lora);
+  const waiting = parseSpec(names.waiting);
+  const running = parseSpec(names.running);
+  const kv = names.kvCacheUsage.map(parseSpec);
+  const lora = names.lora ? parseSpec(names.lora) : undefined;
+  const wanted = new Set<string>([waiting.name, running.name, ...kv.map((k) => k.name)]);
+  if (lora) wanted.add(lora.name);
   const samples = readSamples(text, wanted);
   let kvRank = Infinity;
   let loraStamp = -Infinity;
   for (const s of samples) {
-    if (s.name === names.waiting) metrics.waiting = s.value;
-    else if (s.name === names.running) metrics.running = s.value;
-    else if (s.name === names.lora) {
+    if (specMatches(waiting, s)) metrics.waiting = s.value;
+    else if (specMatches(running, s)) metrics.running = s.value;
+    else if (lora && specMatches(lora, s)) {
       // The series with the newest timestamp value among those naming adapters wins.
-      const running = s.labels['running_lora_adapters'] ?? '';
-      const waiting = s.labels['waiting_lora_adapters'] ?? '';
+      const runningAdapters = s.labels['running_lora_adapters'] ?? '';
+      const waitingAdapters = s.labels['waiting_lora_adapters'] ?? '';
       if (s.value > loraStamp) {
         loraStamp = s.value;
-        metrics.activeAdapters = running ? running.split(',') : [];
-        metrics.waitingAdapters = waiting ? waiting.split(',') : [];
+        metrics.activeAdapters = runningAdapters ? runningAdapters.split(',') : [];
+        metrics.waitingAdapters = waitingAdapters ? waitingAdapters.split(',') : [];
         metrics.maxAdapters = Number(s.labels['max_lora'] ?? 0) || 0;
       }
     } else {
-      const rank = names.kvCacheUsage.indexOf(s.name);
+      const rank = kv.findIndex((k) => specMatches(k, s));
       if (rank >= 0 && rank < kvRank) {
         kvRank = rank;
         metrics.kvCacheUsage = s.value;

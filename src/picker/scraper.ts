@@ -3,13 +3,14 @@
 // /metrics fails keeps its last values, which age and so count as stale for the picker.
 import { Agent, request } from 'undici';
 import type { EndpointState } from './endpoint.ts';
-import { applyScrape, vllmMetricNames } from './metrics-text.ts';
+import { applyScrape, metricNamesFor } from './metrics-text.ts';
 import type { MetricNames } from './metrics-text.ts';
 
 export interface ScraperOptions {
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
   readonly path?: string;
+  /** Fixed metric names; by default each endpoint's engine label chooses them (vLLM when absent). */
   readonly names?: MetricNames;
 }
 
@@ -17,7 +18,7 @@ export class MetricsScraper {
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   readonly #path: string;
-  readonly #names: MetricNames;
+  readonly #names: MetricNames | undefined;
   readonly #agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
   #targets: EndpointState[] = [];
   readonly #busy = new Set<string>();
@@ -30,7 +31,7 @@ export class MetricsScraper {
     this.#intervalMs = options.intervalMs ?? 50;
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#path = options.path ?? '/metrics';
-    this.#names = options.names ?? vllmMetricNames;
+    this.#names = options.names;
   }
 
   setTargets(endpoints: Iterable<EndpointState>): void {
@@ -70,7 +71,7 @@ export class MetricsScraper {
       const res = await request(ep.origin + this.#path, { dispatcher: this.#agent, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
       const text = await res.body.text();
       if (res.statusCode === 200) {
-        applyScrape(text, this.#names, ep.metrics, performance.now());
+        applyScrape(text, this.#names ?? metricNamesFor(ep.labels), ep.metrics, performance.now());
         this.#failures.delete(ep.key);
       } else {
         this.#failures.set(ep.key, (this.#failures.get(ep.key) ?? 0) + 1);
