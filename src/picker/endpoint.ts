@@ -13,6 +13,9 @@ export interface ModelServerMetrics {
   activeAdapters: string[];
   waitingAdapters: string[];
   maxAdapters: number;
+  /** `vllm:cache_config_info` labels: KV blocks and tokens per block (0 = unknown). */
+  cacheBlocks: number;
+  cacheBlockTokens: number;
   /** `performance.now()` of the last successful scrape; 0 = never. */
   updatedAt: number;
 }
@@ -34,7 +37,7 @@ export interface EndpointState {
 }
 
 export function emptyMetrics(): ModelServerMetrics {
-  return { waiting: 0, running: 0, kvCacheUsage: 0, activeAdapters: [], waitingAdapters: [], maxAdapters: 0, updatedAt: 0 };
+  return { waiting: 0, running: 0, kvCacheUsage: 0, activeAdapters: [], waitingAdapters: [], maxAdapters: 0, cacheBlocks: 0, cacheBlockTokens: 0, updatedAt: 0 };
 }
 
 /** Keeps one EndpointState per key across snapshots. */

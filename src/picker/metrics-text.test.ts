@@ -12,13 +12,14 @@ vllm:kv_cache_usage_perc{model_name="m"} 0.25
 vllm:lora_requests_info{max_lora="2",running_lora_adapters="a,b",waiting_lora_adapters=""} 1700000001
 vllm:lora_requests_info{max_lora="2",running_lora_adapters="a",waiting_lora_adapters="c"} 1700000000
 vllm:num_requests_waiting_other 99
+vllm:cache_config_info{block_size="16",num_gpu_blocks="512"} 1
 `;
 
 describe('model-server metrics text', () => {
   it('reads the vLLM signals: the newer KV name wins, the newest LoRA series wins', () => {
     const m = emptyMetrics();
     applyScrape(VLLM, vllmMetricNames, m, 42);
-    assert.deepEqual(m, { waiting: 3, running: 2, kvCacheUsage: 0.25, activeAdapters: ['a', 'b'], waitingAdapters: [], maxAdapters: 2, updatedAt: 42 });
+    assert.deepEqual(m, { waiting: 3, running: 2, kvCacheUsage: 0.25, activeAdapters: ['a', 'b'], waitingAdapters: [], maxAdapters: 2, cacheBlocks: 512, cacheBlockTokens: 16, updatedAt: 42 });
   });
 
   it('falls back to the older gpu_cache_usage_perc when kv_cache_usage_perc is absent', () => {

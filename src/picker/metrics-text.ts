@@ -12,6 +12,8 @@ export interface MetricNames {
   readonly running: string;
   readonly kvCacheUsage: readonly string[];
   readonly lora?: string;
+  /** A series whose labels give the KV cache's shape (vLLM: block_size, num_gpu_blocks). */
+  readonly cacheInfo?: string;
 }
 
 export const vllmMetricNames: MetricNames = {
@@ -20,6 +22,7 @@ export const vllmMetricNames: MetricNames = {
   // vLLM renamed gpu_cache_usage_perc to kv_cache_usage_perc; the first present wins.
   kvCacheUsage: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc'],
   lora: 'vllm:lora_requests_info',
+  cacheInfo: 'vllm:cache_config_info',
 };
 
 export const sglangMetricNames: MetricNames = { waiting: 'sglang:num_queue_reqs', running: 'sglang:num_running_reqs', kvCacheUsage: ['sglang:token_usage'] };
@@ -141,14 +144,20 @@ export function applyScrape(text: string, names: MetricNames, metrics: ModelServ
   const running = parseSpec(names.running);
   const kv = names.kvCacheUsage.map(parseSpec);
   const lora = names.lora ? parseSpec(names.lora) : undefined;
+  const cacheInfo = names.cacheInfo ? parseSpec(names.cacheInfo) : undefined;
   const wanted = new Set<string>([waiting.name, running.name, ...kv.map((k) => k.name)]);
   if (lora) wanted.add(lora.name);
+  if (cacheInfo) wanted.add(cacheInfo.name);
   const samples = readSamples(text, wanted);
   let kvRank = Infinity;
   let loraStamp = -Infinity;
   for (const s of samples) {
     if (specMatches(waiting, s)) metrics.waiting = s.value;
     else if (specMatches(running, s)) metrics.running = s.value;
+    else if (cacheInfo && specMatches(cacheInfo, s)) {
+      metrics.cacheBlocks = Number(s.labels['num_gpu_blocks'] ?? 0) || 0;
+      metrics.cacheBlockTokens = Number(s.labels['block_size'] ?? 0) || 0;
+    }
     else if (lora && specMatches(lora, s)) {
       // The series with the newest timestamp value among those naming adapters wins.
       const runningAdapters = s.labels['running_lora_adapters'] ?? '';

@@ -49,7 +49,7 @@ describe('buildScheduler defaulting', () => {
     ]);
     const prefix = buildScheduler(undefined).plugins.get('prefix-cache-scorer');
     assert.ok(prefix instanceof PrefixCacheScorer);
-    assert.deepEqual(prefix.parameters, { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 });
+    assert.deepEqual(prefix.parameters, { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250, autoTune: true });
   });
 
   it('a config with no plugins and no profiles keeps the default profile (and its other settings)', () => {
@@ -92,7 +92,7 @@ describe('buildScheduler defaulting', () => {
     assert.ok(p.picker instanceof MaxScorePicker);
     assert.equal(p.picker.maxNumOfEndpoints, 2);
     const px = s.plugins.get('px') as PrefixCacheScorer;
-    assert.deepEqual(px.parameters, { blockSize: 32, maxPrefixBlocksToMatch: 8, lruCapacityPerServer: 100 });
+    assert.deepEqual(px.parameters, { blockSize: 32, maxPrefixBlocksToMatch: 8, lruCapacityPerServer: 100, autoTune: true });
     assert.equal(s.promptChars, 32 * 8);
   });
 
@@ -103,10 +103,11 @@ describe('buildScheduler defaulting', () => {
   });
 
   it('warns about sections it accepts without acting on them', () => {
-    // flowControl is acted on (src/picker/flow-control.ts); autoTune is not.
-    const s = buildScheduler(cfg({ featureGates: ['flowControl'], plugins: [{ type: 'prefix-cache-scorer', parameters: { autoTune: true } }] }));
+    // flowControl (src/picker/flow-control.ts) and autoTune (prefix-cache.ts) are acted on; a
+    // saturationDetector plugin reference is not.
+    const s = buildScheduler(cfg({ featureGates: ['flowControl'], plugins: [{ type: 'prefix-cache-scorer', parameters: { autoTune: true } }], saturationDetector: { pluginRef: 'x' } }));
     assert.equal(s.warnings.length, 1);
-    assert.match(s.warnings.join('\n'), /parameters\.autoTune has no effect/);
+    assert.match(s.warnings.join('\n'), /saturationDetector\.pluginRef x has no effect/);
   });
 });
 

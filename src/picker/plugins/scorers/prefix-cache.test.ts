@@ -175,6 +175,19 @@ describe('prefix-cache-scorer', () => {
     assert.equal(scorer.index.entries(eps[2]!.key), 0);
   });
 
+  it('autoTune remembers no more blocks than the endpoint reports in vllm:cache_config_info', () => {
+    // 2 server blocks of 4 tokens = 32 characters = 4 index blocks of 8 characters.
+    const eps = fakeEndpoints(2, { cacheBlocks: 2, cacheBlockTokens: 4 });
+    const learn = (scorer: PrefixCacheScorer) => {
+      const cycle = fakeCycle();
+      scorer.score(cycle, fakeRequest({ prompt }), eps, new Float64Array(2));
+      scorer.afterPick(cycle, fakeRequest({ prompt }), { primaryProfile: 'p', runs: new Map(), targets: [eps[0]!] });
+      return scorer.index.entries(eps[0]!.key);
+    };
+    assert.equal(learn(new PrefixCacheScorer('px', { ...params, autoTune: true })), 4);
+    assert.equal(learn(new PrefixCacheScorer('px', { ...params, autoTune: false })), 8);
+  });
+
   it('gets its index from the pool state, so a rebuilt scorer with the same name and block size keeps it', () => {
     const handle = transientHandle();
     const make = (raw: unknown) => prefixCacheScorerFactory({ name: 'px', type: 'prefix-cache-scorer', params: new Params('px', 'prefix-cache-scorer', raw), handle }) as PrefixCacheScorer;

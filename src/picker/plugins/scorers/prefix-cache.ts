@@ -6,8 +6,12 @@
 //   blockSize               64      bytes of prompt text per block (~16 tokens at ~4 bytes per token)
 //   maxPrefixBlocksToMatch  256     blocks hashed at most (16,384 bytes); bounds the cost
 //   lruCapacityPerServer    31250   blocks remembered per endpoint (see prefix-index.ts for memory)
-//   autoTune                —       accepted; Sluice does not scrape vllm:cache_config_info, so the
-//                                   values above are always used as given
+//   autoTune                true    an endpoint that reports vllm:cache_config_info{block_size,
+//                                   num_gpu_blocks} is remembered up to its own KV cache size
+//                                   (num_gpu_blocks × block_size × 4 characters ÷ blockSize blocks)
+//                                   instead of lruCapacityPerServer, so the index forgets prefixes
+//                                   about when the server does. blockSize stays as given: the hash
+//                                   chain must be the same for every endpoint.
 //
 // Learning: after the pick (post-pick hook) the request's block hashes are recorded for the primary
 // endpoint. The index lives in the pool's picker state (PluginHandle.state), keyed by instance name
@@ -23,9 +27,13 @@ export interface PrefixCacheParameters {
   readonly blockSize: number;
   readonly maxPrefixBlocksToMatch: number;
   readonly lruCapacityPerServer: number;
+  readonly autoTune?: boolean;
 }
 
-export const DEFAULT_PREFIX_CACHE_PARAMETERS: PrefixCacheParameters = { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 };
+export const DEFAULT_PREFIX_CACHE_PARAMETERS: PrefixCacheParameters = { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250, autoTune: true };
+
+/** Characters per token assumed when converting a server's KV blocks into index blocks. */
+const CHARS_PER_TOKEN = 4;
 
 /** The hashed prefix is held in a buffer of blockSize × maxPrefixBlocksToMatch bytes: keep it small. */
 export const MAX_PREFIX_BYTES = 16 << 20;
@@ -69,10 +77,17 @@ export class PrefixCacheScorer implements Scorer, PostPick {
     cycle.prefix = { scorer: this.name, totalBlocks: n, matched };
   }
 
+  /** Blocks to remember for `ep`: its own KV cache size under autoTune, else lruCapacityPerServer. */
+  #capacityOf(ep: Endpoint): number {
+    const { cacheBlocks, cacheBlockTokens } = ep.metrics;
+    if (this.parameters.autoTune === false || cacheBlocks <= 0 || cacheBlockTokens <= 0) return this.parameters.lruCapacityPerServer;
+    return Math.max(1, Math.floor((cacheBlocks * cacheBlockTokens * CHARS_PER_TOKEN) / this.parameters.blockSize));
+  }
+
   afterPick(cycle: CycleState, _request: SchedulingRequest, result: SchedulingResult): void {
     const chosen = result.targets[0];
     if (cycle !== this.#cycle || this.#count === 0 || !chosen) return;
-    this.index.add(chosen.key, this.#keys, this.#checks, this.#count);
+    this.index.add(chosen.key, this.#keys, this.#checks, this.#count, this.#capacityOf(chosen));
     this.#cycle = undefined;
   }
 }
@@ -85,8 +100,8 @@ export const prefixCacheScorerFactory: PluginFactory = ({ name, params, handle }
   if (blockSize * maxPrefixBlocksToMatch > MAX_PREFIX_BYTES) {
     throw params.error('maxPrefixBlocksToMatch', `× blockSize must be at most ${MAX_PREFIX_BYTES} bytes (got ${maxPrefixBlocksToMatch} × ${blockSize}); lower one of them (defaults 256 × 64)`);
   }
-  if (params.bool('autoTune', false)) params.warn('autoTune', 'Sluice does not read vllm:cache_config_info; blockSize and lruCapacityPerServer are used as given');
+  const autoTune = params.bool('autoTune', d.autoTune ?? true);
   const index = handle.state(`${PREFIX_CACHE_SCORER_TYPE}/${name}/blockSize=${blockSize}`, () => new PrefixIndex(lruCapacityPerServer));
   index.setCapacity(lruCapacityPerServer);
-  return new PrefixCacheScorer(name, { blockSize, maxPrefixBlocksToMatch, lruCapacityPerServer }, index);
+  return new PrefixCacheScorer(name, { blockSize, maxPrefixBlocksToMatch, lruCapacityPerServer, autoTune }, index);
 };

@@ -44,15 +44,21 @@ export class PrefixIndex {
     return i;
   }
 
-  /** Records that `endpoint` now holds blocks 0..n−1 (it served a request with this prefix). */
-  add(endpoint: string, keys: Int32Array, checks: Int32Array, n: number): void {
+  /**
+   * Records that `endpoint` now holds blocks 0..n−1 (it served a request with this prefix).
+   * `capacity` overrides the per-endpoint bound (autoTune: the endpoint's own KV cache size).
+   */
+  add(endpoint: string, keys: Int32Array, checks: Int32Array, n: number, capacity: number = this.#capacity): void {
+    const bound = Math.max(1, Math.floor(capacity));
     let store = this.#stores.get(endpoint);
     if (!store) {
-      store = new BlockStore(this.#capacity);
+      store = new BlockStore(bound);
       this.#stores.set(endpoint, store);
+    } else if (store.capacity !== bound) {
+      store.setCapacity(bound);
     }
     // Skip the part of the tail that cannot fit anyway.
-    const first = Math.min(n, this.#capacity) - 1;
+    const first = Math.min(n, bound) - 1;
     for (let i = first; i >= 0; i--) store.touch(keys[i]!, checks[i]!);
   }
 
