@@ -59,8 +59,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
     .option('--admin-host <address>', 'address the admin server binds to', '127.0.0.1')
     .option('--no-watch', 'do not reload when the files change')
     .option('--debug-headers', "add the endpoint picker's decision to pool responses (x-sluice-pick)")
+    .option('--drain-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may finish', (v) => Number(v), 30)
     .option('--invalid-refs <mode>', 'refuse: a bad reference refuses the configuration; serve: serve it with Gateway API semantics (status + 500/404)', 'refuse')
-    .action(async (opts: { filename: string[]; port?: number; host: string; adminPort: number; adminHost: string; watch: boolean; debugHeaders?: boolean; invalidRefs: string }) => {
+    .action(async (opts: { filename: string[]; port?: number; host: string; adminPort: number; adminHost: string; watch: boolean; debugHeaders?: boolean; invalidRefs: string; drainTimeout: number }) => {
       if (opts.invalidRefs !== 'refuse' && opts.invalidRefs !== 'serve') throw new InvalidArgumentError(`--invalid-refs must be refuse or serve, not ${opts.invalidRefs}`);
       const files = opts.filename.length > 0 ? opts.filename : [quickstartDir()];
       const port = opts.filename.length === 0 && opts.port === undefined ? 8080 : opts.port;
@@ -77,8 +78,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
       }
       io.out(banner(gw, files, opts.host));
       const stop = () => {
-        io.err('sluice: shutting down\n');
-        void gw.close().then(() => process.exit(0));
+        io.err(`sluice: shutting down; requests in flight get ${opts.drainTimeout} s to finish\n`);
+        void gw.close({ drainMs: opts.drainTimeout * 1000 }).then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -215,12 +215,16 @@ export class Gateway {
     await this.#emulator.retain(keep);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Shuts down. With `drainMs`, requests and streams in flight get that long to finish (new
+   * connections are refused at once, /readyz answers 503) before the rest are cut.
+   */
+  async close(options: { drainMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#watcher?.close();
+    await this.#listeners.close(options.drainMs ?? 0);
     await this.#admin?.close();
-    await this.#listeners.close();
     this.#dataPlane.close();
     await this.#scraper.close();
     await this.#pools.close();

@@ -189,19 +189,39 @@ export class ListenerSet {
     return tcp as unknown as Server;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections, closes idle keep-alive connections, lets requests in flight (streams
+   * included) finish for up to `drainMs`, then cuts whatever is left.
+   */
+  async close(drainMs = 0): Promise<void> {
     const bound = [...this.#bound.values()];
     this.#bound.clear();
-    await Promise.all(
-      bound.map(
-        (b) =>
-          new Promise<void>((resolve) => {
-            b.server.close(() => resolve());
+    const closed = bound.map(
+      (b) =>
+        new Promise<void>((resolve) => {
+          b.server.close(() => resolve());
+          if (drainMs <= 0) {
             if (b.closeConnections) b.closeConnections();
             else b.server.closeAllConnections();
-          }),
-      ),
+          } else {
+            b.server.closeIdleConnections?.();
+          }
+        }),
     );
+    if (drainMs > 0) {
+      // Connections that become idle after their last response are closed as they go.
+      const idle = setInterval(() => {
+        for (const b of bound) b.server.closeIdleConnections?.();
+      }, 100);
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
+      await Promise.race([Promise.all(closed), deadline]);
+      clearInterval(idle);
+      for (const b of bound) {
+        if (b.closeConnections) b.closeConnections();
+        else b.server.closeAllConnections();
+      }
+    }
+    await Promise.all(closed);
   }
 }
 
