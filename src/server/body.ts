@@ -25,8 +25,16 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    let complete = false;
+    req.on('end', () => {
+      complete = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     req.on('error', (err) => reject(new GatewayError('invalid_request', `failed to read the request body: ${err.message}`, { cause: err })));
+    // A client that goes away mid-upload ends the request without 'end': settle, never hang.
+    req.on('close', () => {
+      if (!complete) reject(new GatewayError('invalid_request', 'the client closed the connection before sending the whole body'));
+    });
   });
 }
 

@@ -119,6 +119,52 @@ describe('error mapping', () => {
     assert.equal(r.body.error?.code, 'upstream_timeout');
   });
 
+  it('answers a body that is not a JSON object with 400, and an oversized body with 413', async () => {
+    const arr = await request(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
+    assert.equal(arr.statusCode, 400);
+    assert.equal(((await arr.body.json()) as { error: { code: string } }).error.code, 'invalid_request');
+    // Declared larger than the limit: the gateway answers 413 from the header, without reading 64 MiB.
+    const { connect } = await import('node:net');
+    const url = new URL(base);
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${64 * 1024 * 1024}\r\n\r\n{}`);
+      });
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('request_too_large')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('close', () => resolve(text));
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /"code":"request_too_large"/);
+  });
+
+  it('settles a request whose client disconnects mid-upload (no hang), and keeps serving', async () => {
+    const settled400 = async () => ((await t.gw.metrics.requests.get()).values.find((v) => v.labels.route === '' && v.labels.code === '400')?.value ?? 0);
+    const before = await settled400();
+    const { connect } = await import('node:net');
+    const url = new URL(base);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    // The abandoned request was answered (and counted) rather than left pending forever.
+    for (let i = 0; i < 50 && (await settled400()) === before; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await settled400(), before + 1);
+    const r = await chat(base, 'ok');
+    assert.equal(r.status, 200);
+  });
+
   it('answers an unknown path with 404 in the OpenAI shape', async () => {
     const res = await request(`${base}/not/a/route`);
     // The AI route's rules match any path by header only; with no x-ai-eg-model header nothing matches.
