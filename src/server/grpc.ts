@@ -5,7 +5,8 @@
 // when the backend cannot be reached, 13 INTERNAL for an invalid backend).
 import { connect, constants } from 'node:http2';
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { CompiledRule, EndpointsBackend, PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
+import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
+import { chooseBackend, nextTarget } from '../routing/backends.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 
@@ -25,9 +26,14 @@ export class GrpcProxy {
     const matched = snapshot && listener?.grpcTable.match({ host, method: String(headers[HTTP2_HEADER_METHOD] ?? 'POST'), path, query: '', headers });
     if (!matched) return trailersOnly(stream, GRPC_STATUS.UNIMPLEMENTED, `no GRPCRoute matches ${path} on host "${host}"`);
     const rule = matched.rule;
-    const target = pickBackend(rule);
-    if (!target || target.kind !== 'endpoints') return trailersOnly(stream, GRPC_STATUS.INTERNAL, `${rule.id}: ${target?.kind === 'invalid' ? target.message : 'only Service and Backend references can serve gRPC'}`);
-    const t = target.targets[target.cursor++ % Math.max(1, target.targets.length)];
+    let target;
+    try {
+      target = chooseBackend(rule).target;
+    } catch (err) {
+      return trailersOnly(stream, GRPC_STATUS.INTERNAL, (err as Error).message);
+    }
+    if (target.kind !== 'endpoints') return trailersOnly(stream, GRPC_STATUS.INTERNAL, `${rule.id}: ${target.kind === 'invalid' ? target.message : 'only Service and Backend references can serve gRPC'}`);
+    const t = nextTarget(target);
     if (!t) return trailersOnly(stream, GRPC_STATUS.UNAVAILABLE, `${target.id} has no ready endpoint`);
 
     const out: OutgoingHttpHeaders = {};
@@ -92,16 +98,6 @@ export class GrpcProxy {
     for (const s of this.#sessions.values()) s.close();
     this.#sessions.clear();
   }
-}
-
-function pickBackend(rule: CompiledRule): EndpointsBackend | Exclude<CompiledRule['backends'][number]['target'], EndpointsBackend> | undefined {
-  if (rule.backends.length === 0 || rule.totalWeight <= 0) return undefined;
-  let r = Math.random() * rule.totalWeight;
-  for (const b of rule.backends) {
-    r -= b.weight;
-    if (r < 0) return b.target;
-  }
-  return rule.backends[rule.backends.length - 1]!.target;
 }
 
 function trailersOnly(stream: ServerHttp2Stream, code: number, message: string): void {

@@ -7,10 +7,11 @@ import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } f
 import { GrpcProxy } from './grpc.ts';
 import { handleTlsPassthrough } from './tls-passthrough.ts';
 import type { Socket } from 'node:net';
-import type { CompiledRule, EndpointsBackend, ListenerRuntime, PoolRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
+import type { CompiledRule, ListenerRuntime, PoolRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
+import { chooseBackend, nextTarget } from '../routing/backends.ts';
 import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorityOf } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { attempt, sendMirror } from '../upstream/proxy.ts';
@@ -347,27 +348,6 @@ function selectListener(binding: PortBinding, host: string): ListenerRuntime | u
     }
   }
   return best;
-}
-
-function chooseBackend(rule: CompiledRule): WeightedBackend {
-  const { backends, totalWeight } = rule;
-  if (backends.length === 0) throw new GatewayError('invalid_backend', `${rule.id} has no backendRefs`);
-  if (totalWeight <= 0) throw new GatewayError('invalid_backend', `${rule.id}: every backendRef has weight 0`);
-  if (backends.length === 1) return backends[0]!;
-  let r = Math.random() * totalWeight;
-  for (const b of backends) {
-    r -= b.weight;
-    if (r < 0) return b;
-  }
-  return backends[backends.length - 1]!;
-}
-
-function nextTarget(b: EndpointsBackend): EndpointsBackend['targets'][number] | undefined {
-  const n = b.targets.length;
-  if (n === 0) return undefined;
-  const t = b.targets[b.cursor % n]!;
-  b.cursor = (b.cursor + 1) % n;
-  return t;
 }
 
 function modelsList(listener: ListenerRuntime, host: string): unknown {

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
+import { chooseBackend, nextTarget } from '../routing/backends.ts';
 
 /** The largest ClientHello read before giving up (TLS records are at most 16 KiB + header). */
 const MAX_HELLO = 16 * 1024 + 5;
@@ -87,20 +88,16 @@ function route(binding: PortBinding | undefined, serverName: string): { host: st
   for (const l of binding.listeners) {
     const m = l.tlsTable.match({ host: serverName, method: 'GET', path: '/', query: '', headers: {} });
     if (!m) continue;
-    const rule = m.rule;
-    if (rule.totalWeight <= 0) return undefined;
-    let r = Math.random() * rule.totalWeight;
-    let chosen = rule.backends[rule.backends.length - 1]!;
-    for (const b of rule.backends) {
-      r -= b.weight;
-      if (r < 0) {
-        chosen = b;
-        break;
-      }
+    let chosen;
+    try {
+      chosen = chooseBackend(m.rule);
+    } catch {
+      return undefined;
     }
     const target = chosen.target;
-    if (target.kind !== 'endpoints' || target.targets.length === 0) return undefined;
-    const t = target.targets[target.cursor++ % target.targets.length]!;
+    if (target.kind !== 'endpoints') return undefined;
+    const t = nextTarget(target);
+    if (!t) return undefined;
     const url = new URL(t.origin);
     return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), endpoint: t.endpoint };
   }
