@@ -14,6 +14,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseGoDurationMs } from '../picker/framework/loader.ts';
 
 export interface EchoIdentity {
   readonly pod: string;
@@ -50,20 +51,6 @@ export function canonicalHeaderName(name: string): string {
     .join('-');
 }
 
-/** Parses a Go duration as the echo server accepts it (`1s`, `300ms`, `1m30s`); undefined when malformed. */
-export function parseGoDuration(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const n = Number(m[1]);
-    const unit = m[2]!;
-    total += unit === 'h' ? n * 3_600_000 : unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : unit === 'ms' ? n : unit === 'ns' ? n / 1e6 : n / 1000;
-    consumed = re.lastIndex;
-  }
-  return consumed === text.length && consumed > 0 ? total : undefined;
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startConformanceEcho(identity: EchoIdentity): Promise<ConformanceEcho> {
@@ -75,7 +62,7 @@ export async function startConformanceEcho(identity: EchoIdentity): Promise<Conf
     log.push(`Echoing back request made to ${req.url ?? ''} to client (${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''})`);
     const delay = url.searchParams.get('delay');
     if (delay !== null && delay !== '') {
-      const ms = parseGoDuration(delay);
+      const ms = parseGoDurationMs(delay);
       if (ms === undefined) return fail(res, `time: invalid duration "${delay}"`);
       await sleep(ms);
     }
@@ -130,7 +117,7 @@ export async function startConformanceEcho(identity: EchoIdentity): Promise<Conf
     if (seen >= succeedAfter) return echo(req, res, url);
     attempts.set(uuid, seen + 1);
     const delay = url.searchParams.get('delayRetry');
-    if (delay) await sleep(parseGoDuration(delay) ?? 0);
+    if (delay) await sleep(parseGoDurationMs(delay) ?? 0);
     const code = Number.parseInt(url.searchParams.get('responseCode') ?? '', 10);
     if (Number.isFinite(code)) {
       res.writeHead(code, { 'content-length': 0 });

@@ -10,6 +10,7 @@
 // until a scrape shows them. Without it every queued request would be released between two scrapes.
 import { GatewayError } from '../errors.ts';
 import type { EndpointState } from './endpoint.ts';
+import { parseGoDurationMs } from './framework/loader.ts';
 import { DEFAULT_SATURATION, metricsFresh } from './framework/saturation.ts';
 import type { SaturationThresholds } from './framework/saturation.ts';
 
@@ -28,18 +29,12 @@ export function flowControlSettings(config: unknown): FlowControlSettings | unde
   const c = config as { featureGates?: string[]; flowControl?: { defaultRequestTTL?: string; maxRequests?: number } } | undefined;
   if (!c || !(c.featureGates?.includes('flowControl') || c.flowControl)) return undefined;
   const ttl = c.flowControl?.defaultRequestTTL;
-  const ttlMs = ttl === undefined ? undefined : durationMs(ttl);
+  const ttlMs = ttl === undefined ? undefined : parseGoDurationMs(ttl);
   return {
     requestTtlMs: ttlMs ?? DEFAULT_FLOW_CONTROL.requestTtlMs,
     maxRequests: c.flowControl?.maxRequests ?? DEFAULT_FLOW_CONTROL.maxRequests,
     thresholds: DEFAULT_SATURATION,
   };
-}
-
-function durationMs(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
 interface Waiter {
