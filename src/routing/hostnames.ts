@@ -28,3 +28,22 @@ export function intersectHostnames(listenerHostname: string | undefined, routeHo
   }
   return out.size === 0 ? undefined : [...out];
 }
+
+/**
+ * The listener a host (HTTP Host or TLS SNI, lower case) belongs to among listeners sharing a port:
+ * exact hostname, then the longest matching wildcard, then a listener without hostname (gateway-api
+ * reference §2.2, listener isolation: never a less specific listener once a more specific matches).
+ */
+export function selectListener<L extends { readonly hostname?: string | undefined }>(listeners: readonly L[], host: string): L | undefined {
+  let best: L | undefined;
+  let bestRank = -1;
+  for (const l of listeners) {
+    const h = l.hostname?.toLowerCase();
+    const rank = !h ? 0 : h === host ? Number.MAX_SAFE_INTEGER : h.startsWith('*.') && hostnameCovers(h, host) ? h.length : -1;
+    if (rank > bestRank) {
+      best = l;
+      bestRank = rank;
+    }
+  }
+  return best;
+}

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteTable, regexError } from './route-table.ts';
 import type { MatchInput, MatchSpec, RouteEntry } from './route-table.ts';
-import { intersectHostnames, hostnameCovers } from './hostnames.ts';
+import { intersectHostnames, hostnameCovers, selectListener } from './hostnames.ts';
 
 const prefix = (value: string, extra: Partial<MatchSpec> = {}): MatchSpec => ({ path: { type: 'PathPrefix', value }, headers: [], queryParams: [], ...extra });
 const exact = (value: string, extra: Partial<MatchSpec> = {}): MatchSpec => ({ path: { type: 'Exact', value }, headers: [], queryParams: [], ...extra });
@@ -166,5 +166,16 @@ describe('RouteTable index', () => {
         assert.equal(indexed.match(input)?.rule, linear.match(input)?.rule, `seed ${seed}, request ${JSON.stringify(input)}`);
       }
     }
+  });
+});
+
+describe('selectListener', () => {
+  it('prefers the exact hostname, then the longest wildcard, then no hostname', () => {
+    const ls = [{ name: 'any' }, { name: 'wild', hostname: '*.example.com' }, { name: 'deeper', hostname: '*.foo.example.com' }, { name: 'exact', hostname: 'a.foo.example.com' }];
+    assert.equal(selectListener(ls, 'a.foo.example.com')?.name, 'exact');
+    assert.equal(selectListener(ls, 'b.foo.example.com')?.name, 'deeper');
+    assert.equal(selectListener(ls, 'b.example.com')?.name, 'wild');
+    assert.equal(selectListener(ls, 'example.com')?.name, 'any');
+    assert.equal(selectListener(ls.slice(1), 'other.test'), undefined);
   });
 });

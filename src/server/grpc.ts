@@ -7,6 +7,7 @@ import { connect, constants } from 'node:http2';
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
 import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import { selectListener } from '../routing/hostnames.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 
@@ -22,7 +23,7 @@ export class GrpcProxy {
     const authority = String(headers[HTTP2_HEADER_AUTHORITY] ?? headers['host'] ?? '');
     const host = authority.replace(/:\d+$/, '').toLowerCase();
     const path = String(headers[HTTP2_HEADER_PATH] ?? '/');
-    const listener = binding?.listeners.find((l) => !l.hostname || l.hostname === host || (l.hostname.startsWith('*.') && host.endsWith(l.hostname.slice(1))));
+    const listener = binding && selectListener(binding.listeners, host);
     const matched = snapshot && listener?.grpcTable.match({ host, method: String(headers[HTTP2_HEADER_METHOD] ?? 'POST'), path, query: '', headers });
     if (!matched) return trailersOnly(stream, GRPC_STATUS.UNIMPLEMENTED, `no GRPCRoute matches ${path} on host "${host}"`);
     const rule = matched.rule;

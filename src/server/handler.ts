@@ -7,11 +7,12 @@ import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } f
 import { GrpcProxy } from './grpc.ts';
 import { handleTlsPassthrough } from './tls-passthrough.ts';
 import type { Socket } from 'node:net';
-import type { CompiledRule, ListenerRuntime, PoolRuntime, PortBinding, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
+import type { CompiledRule, ListenerRuntime, PoolRuntime, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
 import { MODEL_HEADER } from '../config/compile.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
 import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import { hostnameCovers, selectListener } from '../routing/hostnames.ts';
 import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorityOf } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { attempt, sendMirror } from '../upstream/proxy.ts';
@@ -96,12 +97,12 @@ export class DataPlane {
   async #serve(snapshot: RuntimeSnapshot | undefined, req: IncomingMessage, res: ServerResponse, port: number): Promise<{ route: string; status: number }> {
     const binding = snapshot?.bindings.get(port);
     const host = hostOf(req);
-    const listener = binding && selectListener(binding, host);
+    const listener = binding && selectListener(binding.listeners, host);
     if (!listener) throw new GatewayError('route_not_found', `no listener for host "${host}" on port ${port}`);
     if (listener.protocol === 'HTTPS') {
       // A connection whose TLS SNI chose another listener than the Host does is misdirected (RFC 9110 §15.5.20).
       const sni = (req.socket as { servername?: string | false }).servername;
-      if (typeof sni === 'string' && sni.toLowerCase() !== host && selectListener(binding, sni.toLowerCase()) !== listener) {
+      if (typeof sni === 'string' && sni.toLowerCase() !== host && selectListener(binding.listeners, sni.toLowerCase()) !== listener) {
         throw new GatewayError('misdirected_request', `the TLS server name "${sni}" and the Host "${host}" belong to different listeners; open a new connection for "${host}"`);
       }
     }
@@ -331,28 +332,9 @@ function hostOf(req: IncomingMessage): string {
   return (end > 0 ? h.slice(0, end) : h).toLowerCase();
 }
 
-/** The most specific listener on the port for this host: exact, then longest wildcard, then no hostname. */
-function selectListener(binding: PortBinding, host: string): ListenerRuntime | undefined {
-  let best: ListenerRuntime | undefined;
-  let bestRank = -1;
-  for (const l of binding.listeners) {
-    const h = l.hostname?.toLowerCase();
-    let rank: number;
-    if (!h) rank = 0;
-    else if (h === host) rank = 1_000_000;
-    else if (h.startsWith('*.') && host.endsWith(h.slice(1)) && host.length > h.length - 1) rank = h.length;
-    else continue;
-    if (rank > bestRank) {
-      best = l;
-      bestRank = rank;
-    }
-  }
-  return best;
-}
-
 function modelsList(listener: ListenerRuntime, host: string): unknown {
   const data = listener.models
-    .filter((m) => m.hostnames.length === 0 || m.hostnames.some((h) => h === host || (h.startsWith('*.') && host.endsWith(h.slice(1)))))
+    .filter((m) => m.hostnames.length === 0 || m.hostnames.some((h) => hostnameCovers(h, host)))
     .map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy }));
   return { object: 'list', data };
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
 import type { EndpointState } from '../picker/endpoint.ts';
 import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import { selectListener } from '../routing/hostnames.ts';
 
 /** The largest ClientHello read before giving up (TLS records are at most 16 KiB + header). */
 const MAX_HELLO = 16 * 1024 + 5;
@@ -84,22 +85,20 @@ export function handleTlsPassthrough(snapshot: RuntimeSnapshot | undefined, port
 }
 
 function route(binding: PortBinding | undefined, serverName: string): { host: string; port: number; endpoint: EndpointState | undefined } | undefined {
-  if (!binding) return undefined;
-  for (const l of binding.listeners) {
-    const m = l.tlsTable.match({ host: serverName, method: 'GET', path: '/', query: '', headers: {} });
-    if (!m) continue;
-    let chosen;
-    try {
-      chosen = chooseBackend(m.rule);
-    } catch {
-      return undefined;
-    }
-    const target = chosen.target;
-    if (target.kind !== 'endpoints') return undefined;
-    const t = nextTarget(target);
-    if (!t) return undefined;
-    const url = new URL(t.origin);
-    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), endpoint: t.endpoint };
+  // The SNI picks the listener (most specific hostname), then that listener's TLSRoutes.
+  const listener = binding && selectListener(binding.listeners, serverName);
+  const m = listener?.tlsTable.match({ host: serverName, method: 'GET', path: '/', query: '', headers: {} });
+  if (!m) return undefined;
+  let chosen;
+  try {
+    chosen = chooseBackend(m.rule);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  const target = chosen.target;
+  if (target.kind !== 'endpoints') return undefined;
+  const t = nextTarget(target);
+  if (!t) return undefined;
+  const url = new URL(t.origin);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), endpoint: t.endpoint };
 }
