@@ -18,6 +18,7 @@ import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { attempt, sendMirror } from '../upstream/proxy.ts';
 import type { UpstreamRequest } from '../upstream/proxy.ts';
 import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../routing/filters.ts';
+import type { Redirect } from '../routing/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from './body.ts';
 
@@ -156,12 +157,14 @@ export class DataPlane {
       corsHeaders = corsResponseHeaders(cors, origin);
     }
 
-    if (redirect) {
-      const location = redirectLocation(redirect, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
-      res.writeHead(redirect.statusCode, { location, 'content-length': 0 });
+    // RequestRedirect, at rule level or on the chosen backendRef: the gateway answers itself.
+    const answerRedirect = (r: Redirect) => {
+      const location = redirectLocation(r, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
+      res.writeHead(r.statusCode, { location, 'content-length': 0 });
       res.end();
-      return { route: rule.routeKey, status: redirect.statusCode };
-    }
+      return { route: rule.routeKey, status: r.statusCode };
+    };
+    if (redirect) return answerRedirect(redirect);
 
     const hasBody = method !== 'GET' && method !== 'HEAD';
     // A body that may be sent more than once (retries, mirrors) is read up front.
@@ -180,13 +183,7 @@ export class DataPlane {
     const maxAttempts = 1 + (rule.retry?.attempts ?? 0);
     for (let n = 1; ; n++) {
       const backend = chooseBackend(rule);
-      const backendRedirect = backend.filters?.redirect;
-      if (backendRedirect) {
-        const location = redirectLocation(backendRedirect, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
-        res.writeHead(backendRedirect.statusCode, { location, 'content-length': 0 });
-        res.end();
-        return { route: rule.routeKey, status: backendRedirect.statusCode };
-      }
+      if (backend.filters?.redirect) return answerRedirect(backend.filters.redirect);
       if (backend.target.kind === 'pool') {
         const flow = this.#flow(backend.target.pool);
         if (flow) await flow.wait(priorityOf(req.headers, backend.target.pool.objectives).priority, (cancel) => res.once('close', cancel));

@@ -134,28 +134,14 @@ export class ListenerSet {
       if (String(headers['content-type'] ?? '').startsWith('application/grpc')) this.#dataPlane.handleGrpc(stream, headers, port);
       else for (const l of compat) l(stream, headers, ...rest);
     });
-    const sockets = new Set<Socket>();
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-    bound.closeConnections = () => {
-      for (const socket of sockets) socket.destroy();
-    };
+    trackConnections(server, bound);
     return server as unknown as Server;
   }
 
   /** TLS passthrough: a TCP server that routes each connection by the SNI of its ClientHello. */
   #passthroughServer(port: number, bound: Bound): Server {
-    const sockets = new Set<Socket>();
-    const tcp = createTcpServer((socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      this.#dataPlane.handleTls(socket, port);
-    });
-    bound.closeConnections = () => {
-      for (const socket of sockets) socket.destroy();
-    };
+    const tcp = createTcpServer((socket: Socket) => this.#dataPlane.handleTls(socket, port));
+    trackConnections(tcp, bound);
     return tcp as unknown as Server;
   }
 
@@ -163,11 +149,8 @@ export class ListenerSet {
   #h2cServer(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void, bound: Bound): Server {
     const http1 = createServer(SERVER_OPTIONS, handler);
     const http2 = createH2cServer();
-    const sockets = new Set<Socket>();
     http2.on('stream', (stream, headers) => this.#dataPlane.handleGrpc(stream, headers, port));
     const tcp = createTcpServer((socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
       socket.once('data', (first: Buffer) => {
         const isH2 = first.subarray(0, PREFACE.length).equals(PREFACE.subarray(0, Math.min(first.length, PREFACE.length)));
         socket.pause();
@@ -183,9 +166,7 @@ export class ListenerSet {
         http2.emit('connection', replaying(socket, first));
       });
     });
-    bound.closeConnections = () => {
-      for (const socket of sockets) socket.destroy();
-    };
+    trackConnections(tcp, bound);
     return tcp as unknown as Server;
   }
 
@@ -248,6 +229,21 @@ function pick(c: CertificateContexts, servername: string): SecureContext | undef
   if (exact) return exact;
   for (const [suffix, ctx] of c.wildcard) if (name.endsWith(suffix) && name.length > suffix.length && !name.slice(0, -suffix.length).includes('.')) return ctx;
   return c.fallback;
+}
+
+/**
+ * For servers whose connections node:http cannot list (TCP servers handing sockets on, HTTP/2):
+ * remembers every accepted socket so that closing the port can cut them.
+ */
+function trackConnections(server: { on(event: 'connection', listener: (socket: Socket) => void): unknown }, bound: Bound): void {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  bound.closeConnections = () => {
+    for (const socket of sockets) socket.destroy();
+  };
 }
 
 /** The HTTP/2 connection preface a client sends first (RFC 9113 §3.4). */
