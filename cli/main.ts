@@ -4,10 +4,10 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, Gateway } from '../src/gateway.ts';
-import { allProblems, dryCompile, hasErrors, loadConfig } from '../src/controlplane/pipeline.ts';
+import { allProblems, dryCompile, loadConfig } from '../src/controlplane/pipeline.ts';
 import { renderStatusTable, statusReport } from '../src/controlplane/status-report.ts';
 import type { StatusReport } from '../src/controlplane/status-report.ts';
-import { formatProblem } from '../src/config/problems.ts';
+import { formatProblem, hasErrors } from '../src/config/problems.ts';
 import { parseSimulatorArgs } from '../simulator/options.ts';
 import { startSimulators } from '../simulator/server.ts';
 

@@ -5,7 +5,6 @@ import type { PlannedPod } from '../cluster/plan.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
 import { compile } from '../config/compile.ts';
 import { loadFiles } from '../config/load.ts';
-import { hasErrors } from '../config/problems.ts';
 import type { Problem } from '../config/problems.ts';
 import type { RuntimeSnapshot } from '../config/snapshot.ts';
 import { validateDocuments } from '../config/validate.ts';
@@ -45,4 +44,3 @@ export function allProblems(config: LoadedConfig, snapshot: RuntimeSnapshot | un
   return list.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
 }
 
-export { hasErrors };

@@ -8,11 +8,15 @@ import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, Serv
 import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
 import { chooseBackend, nextTarget } from '../routing/backends.ts';
 import { selectListener } from '../routing/hostnames.ts';
+import { HOP_BY_HOP } from '../upstream/proxy.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 
-/** Connection-specific headers HTTP/2 forbids forwarding, plus pseudo-headers the proxy sets itself. */
-const DROP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS]);
+/**
+ * Connection-specific headers HTTP/2 forbids forwarding, plus pseudo-headers the proxy sets itself.
+ * `te: trailers` is kept: gRPC requires it and HTTP/2 allows exactly that value.
+ */
+const DROP = new Set([...HOP_BY_HOP.filter((h) => h !== 'te' && h !== 'trailer'), 'host', HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS]);
 
 export const GRPC_STATUS = { UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 

@@ -157,14 +157,7 @@ export class DataPlane {
       corsHeaders = corsResponseHeaders(cors, origin);
     }
 
-    // RequestRedirect, at rule level or on the chosen backendRef: the gateway answers itself.
-    const answerRedirect = (r: Redirect) => {
-      const location = redirectLocation(r, { scheme: listener.protocol === 'HTTPS' ? 'https' : 'http', host, path, query, listenerPort: req.socket.localPort ?? port, matchedPrefix });
-      res.writeHead(r.statusCode, { location, 'content-length': 0 });
-      res.end();
-      return { route: rule.routeKey, status: r.statusCode };
-    };
-    if (redirect) return answerRedirect(redirect);
+    if (redirect) return answerRedirect(redirect, req, res, listener, port, rule.routeKey, matchedPrefix);
 
     const hasBody = method !== 'GET' && method !== 'HEAD';
     // A body that may be sent more than once (retries, mirrors) is read up front.
@@ -183,7 +176,7 @@ export class DataPlane {
     const maxAttempts = 1 + (rule.retry?.attempts ?? 0);
     for (let n = 1; ; n++) {
       const backend = chooseBackend(rule);
-      if (backend.filters?.redirect) return answerRedirect(backend.filters.redirect);
+      if (backend.filters?.redirect) return answerRedirect(backend.filters.redirect, req, res, listener, port, rule.routeKey, matchedPrefix);
       if (backend.target.kind === 'pool') {
         const flow = this.#flow(backend.target.pool);
         if (flow) await flow.wait(priorityOf(req.headers, backend.target.pool.objectives).priority, (cancel) => res.once('close', cancel));
@@ -315,6 +308,23 @@ interface RequestInfo {
   readonly json: Record<string, unknown> | undefined;
   readonly body: Buffer | IncomingMessage | undefined;
   readonly matchedPrefix: string;
+}
+
+/** RequestRedirect, at rule level or on the chosen backendRef: the gateway answers itself. */
+function answerRedirect(r: Redirect, req: IncomingMessage, res: ServerResponse, listener: ListenerRuntime, port: number, route: string, matchedPrefix: string): { route: string; status: number } {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const location = redirectLocation(r, {
+    scheme: listener.protocol === 'HTTPS' ? 'https' : 'http',
+    host: hostOf(req),
+    path: q < 0 ? url : url.slice(0, q),
+    query: q < 0 ? '' : url.slice(q + 1),
+    listenerPort: req.socket.localPort ?? port,
+    matchedPrefix,
+  });
+  res.writeHead(r.statusCode, { location, 'content-length': 0 });
+  res.end();
+  return { route, status: r.statusCode };
 }
 
 function sleep(ms: number): Promise<void> {

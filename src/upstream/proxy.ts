@@ -10,9 +10,11 @@ import type { UpstreamPools } from './pools.ts';
 import { applyHeaderOps } from '../routing/filters.ts';
 import type { HeaderOps } from '../routing/filters.ts';
 
-/** Request headers never forwarded (hop-by-hop, RFC 9110 §7.6.1) plus ones the proxy recomputes. */
-const DROP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length', 'expect']);
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+/** Connection-specific (hop-by-hop) headers, never forwarded (RFC 9110 §7.6.1; HTTP/2 forbids them). */
+export const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+/** Request headers never forwarded: hop-by-hop plus the ones the proxy recomputes. */
+const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect']);
+const DROP_RESPONSE = new Set(HOP_BY_HOP);
 
 export interface UpstreamRequest {
   readonly origin: string;
