@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './main.ts';
-import { seedManifests } from '../src/test-support/paths.ts';
+import { seedManifests } from '../test/support/paths.ts';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';

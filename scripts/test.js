@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['src', 'simulator', 'cli'];
+const roots = ['src', 'simulator', 'cli', 'test'];
 const files = roots
   .flatMap((root) => readdirSync(root, { recursive: true, withFileTypes: false }).map((f) => join(root, String(f))))
   .filter((f) => f.endsWith('.test.ts') && !f.includes('node_modules'))

@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { startTestGateway, TEST_GATEWAY_YAML } from './test-support/gateway.ts';
+import { startTestGateway, TEST_GATEWAY_YAML } from '../test/support/gateway.ts';
 
 it('drains a stream in flight on close and refuses new connections', async () => {
   const t = await startTestGateway(`${TEST_GATEWAY_YAML}apiVersion: apps/v1

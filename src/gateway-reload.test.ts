@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { Gateway } from './gateway.ts';
 import { formatProblem } from './config/problems.ts';
-import { quickstart } from './test-support/paths.ts';
+import { quickstart } from '../test/support/paths.ts';
 
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 

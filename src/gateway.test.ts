@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { Gateway } from './gateway.ts';
-import { seedManifests } from './test-support/paths.ts';
+import { seedManifests } from '../test/support/paths.ts';
 
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 

@@ -3,16 +3,16 @@
 // stage; the stages know contracts.
 import { ClusterEmulator } from './cluster/emulator.ts';
 import type { EmulatorOptions } from './cluster/emulator.ts';
-import { compile } from './config/compile.ts';
+import { compile } from './compile/index.ts';
 import { formatProblem, hasErrors } from './config/problems.ts';
 import type { Problem } from './config/problems.ts';
-import type { RuntimeSnapshot } from './config/snapshot.ts';
+import type { RuntimeSnapshot } from './runtime/snapshot.ts';
 import { loadConfig } from './controlplane/pipeline.ts';
 import type { LoadedConfig } from './controlplane/pipeline.ts';
 import { FileWatcher } from './controlplane/watch.ts';
 import { AdminServer } from './admin/server.ts';
-import { EndpointRegistry } from './picker/endpoint.ts';
-import { MetricsScraper } from './picker/scraper.ts';
+import { EndpointRegistry } from './endpoints/registry.ts';
+import { MetricsScraper } from './endpoints/scraper.ts';
 import { DataPlane } from './server/handler.ts';
 import { ListenerSet } from './server/listeners.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';

@@ -3,13 +3,13 @@
 import { planCluster } from '../cluster/plan.ts';
 import type { PlannedPod } from '../cluster/plan.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
-import { compile } from '../config/compile.ts';
+import { compile } from '../compile/index.ts';
 import { loadFiles } from '../config/load.ts';
 import type { Problem } from '../config/problems.ts';
-import type { RuntimeSnapshot } from '../config/snapshot.ts';
+import type { RuntimeSnapshot } from '../runtime/snapshot.ts';
 import { validateDocuments } from '../config/validate.ts';
 import type { IgnoredResource, Resource } from '../config/validate.ts';
-import { EndpointRegistry } from '../picker/endpoint.ts';
+import { EndpointRegistry } from '../endpoints/registry.ts';
 
 export interface LoadedConfig {
   readonly resources: Resource[];

@@ -1,7 +1,7 @@
 // Status of a running gateway (admin /api/status) and its kubectl-style text rendering (`sluice status`).
 import type { Problem } from '../config/problems.ts';
-import type { ResourceStatus, RuntimeSnapshot } from '../config/snapshot.ts';
-import type { Condition } from './conditions.ts';
+import type { ResourceStatus, RuntimeSnapshot } from '../runtime/snapshot.ts';
+import type { Condition } from '../runtime/conditions.ts';
 import type { LoadedConfig } from './pipeline.ts';
 
 export interface StatusReport {

@@ -2,15 +2,15 @@
 // internals stay behind it.
 export { PoolScheduler, PoolSchedulers, PickerStates, PoolPickerState, buildScheduler, toPickerConfig } from './pool-scheduler.ts';
 export type { PoolInput, ScheduleInput, PoolSchedulerOptions, PoolSchedulersOptions, BuildOptions } from './pool-scheduler.ts';
-export { admit, priorityOf, headerValue, OBJECTIVE_HEADERS, SHED_RETRY_AFTER_SECONDS, DROPPED_REASON_HEADER } from './admission.ts';
-export type { AdmissionPool, PriorityInfo } from './admission.ts';
+export { admit, priorityOf, headerValue, OBJECTIVE_HEADERS, SHED_RETRY_AFTER_SECONDS, DROPPED_REASON_HEADER } from '../admission/pool-admission.ts';
+export type { AdmissionPool, PriorityInfo } from '../admission/pool-admission.ts';
 export { formatDecision, decisionRecord, prefixBlocks } from './decision.ts';
 export type { Decision, DecisionRecord } from './decision.ts';
 export { promptText, cacheSaltOf } from './request.ts';
-export { poolStats, prefixIndexSize, POOL_METRICS_STALENESS_MS } from './pool-stats.ts';
-export type { PoolStats } from './pool-stats.ts';
-export { DEFAULT_SATURATION, isSaturated, hasCapacity, metricsFresh } from './framework/saturation.ts';
-export type { SaturationThresholds } from './framework/saturation.ts';
+export { poolStats, prefixIndexSize, POOL_METRICS_STALENESS_MS } from '../endpoints/pool-stats.ts';
+export type { PoolStats } from '../endpoints/pool-stats.ts';
+export { DEFAULT_SATURATION, isSaturated, hasCapacity, metricsFresh } from '../endpoints/saturation.ts';
+export type { SaturationThresholds } from '../endpoints/saturation.ts';
 export { PickerConfigError } from './framework/params.ts';
 export { Scheduler } from './framework/scheduler.ts';
 export { DEFAULT_PICKER_CONFIG } from './framework/loader.ts';
@@ -20,5 +20,5 @@ export { seededRandom } from './framework/random.ts';
 export { BUILTIN_PLUGINS, builtinRegistry } from './plugins/index.ts';
 export type * from './framework/types.ts';
 
-export { FlowQueue, flowControlSettings, DEFAULT_FLOW_CONTROL } from './flow-control.ts';
-export type { FlowControlSettings } from './flow-control.ts';
+export { FlowQueue, flowControlSettings, DEFAULT_FLOW_CONTROL } from '../admission/flow-control.ts';
+export type { FlowControlSettings } from '../admission/flow-control.ts';

@@ -9,9 +9,9 @@
 import { GatewayError } from '../errors.ts';
 import { endpointPickerConfigSchema } from '../config/schemas/index.ts';
 import type { EndpointPickerConfig } from '../config/schemas/index.ts';
-import { admit, headerValue, priorityOf } from './admission.ts';
+import { admit, headerValue, priorityOf } from '../admission/pool-admission.ts';
 import type { Decision } from './decision.ts';
-import type { EndpointState } from './endpoint.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
 import { loadScheduler } from './framework/loader.ts';
 import { PickerConfigError } from './framework/params.ts';
 import { transientHandle } from './framework/registry.ts';

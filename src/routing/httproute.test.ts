@@ -3,10 +3,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
-import { startEcho } from '../test-support/echo.ts';
-import type { EchoAnswer } from '../test-support/echo.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
+import { startEcho } from '../../test/support/echo.ts';
+import type { EchoAnswer } from '../../test/support/echo.ts';
 
 function manifests(a: number, b: number): string {
   const ref = (name: string, extra = '') => `{group: gateway.envoyproxy.io, kind: Backend, name: ${name}${extra}}`;

@@ -4,9 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
-import { startEcho } from '../test-support/echo.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
+import { startEcho } from '../../test/support/echo.ts';
 
 describe('serving with invalid references', () => {
   let t: TestGateway;

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
 
 /** A tiny upstream that records paths and answers by path: /fail → 500, /slow → never, else 200. */
 function startRecorder(): Promise<{ server: Server; port: number; paths: string[] }> {

@@ -8,9 +8,9 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { selfSigned } from '../test-support/certs.ts';
-import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
+import { selfSigned } from '../../test/support/certs.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
 
 const SERVICE = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho';
 const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };

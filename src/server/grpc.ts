@@ -5,10 +5,10 @@
 // when the backend cannot be reached, 13 INTERNAL for an invalid backend).
 import { connect, constants } from 'node:http2';
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
-import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import type { PortBinding, RuntimeSnapshot } from '../runtime/snapshot.ts';
+import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { selectListener } from '../routing/hostnames.ts';
-import { HOP_BY_HOP } from '../upstream/proxy.ts';
+import { HOP_BY_HOP } from '../upstream/send.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 

@@ -7,20 +7,20 @@ import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } f
 import { GrpcProxy } from './grpc.ts';
 import { handleTlsPassthrough } from './tls-passthrough.ts';
 import type { Socket } from 'node:net';
-import type { CompiledRule, ListenerRuntime, PoolRuntime, RuntimeSnapshot, WeightedBackend } from '../config/snapshot.ts';
-import { MODEL_HEADER } from '../config/compile.ts';
+import type { CompiledRule, ListenerRuntime, PoolRuntime, RuntimeSnapshot, WeightedBackend } from '../runtime/snapshot.ts';
+import { MODEL_HEADER } from '../compile/index.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
-import type { EndpointState } from '../picker/endpoint.ts';
-import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
+import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { hostnameCovers, selectListener } from '../routing/hostnames.ts';
 import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorityOf } from '../picker/index.ts';
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
-import { attempt, sendMirror } from '../upstream/proxy.ts';
-import type { UpstreamRequest } from '../upstream/proxy.ts';
+import { attempt, sendMirror } from '../upstream/send.ts';
+import type { UpstreamRequest } from '../upstream/send.ts';
 import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../routing/filters.ts';
 import type { Redirect } from '../routing/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
-import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from './body.ts';
+import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from '../http/body.ts';
 
 /** OpenAI endpoints whose JSON body carries the model. */
 const AI_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);

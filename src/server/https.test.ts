@@ -11,8 +11,8 @@ import { createServer as createNetServer } from 'node:net';
 import { Gateway } from '../gateway.ts';
 import { dryCompile, loadConfig } from '../controlplane/pipeline.ts';
 import { formatProblem } from '../config/problems.ts';
-import { startEcho } from '../test-support/echo.ts';
-import { selfSigned } from '../test-support/certs.ts';
+import { startEcho } from '../../test/support/echo.ts';
+import { selfSigned } from '../../test/support/certs.ts';
 
 function secret(name: string, c: { cert: string; key: string }): string {
   const indent = (s: string) => s.trim().split('\n').map((l) => '    ' + l).join('\n');

@@ -14,7 +14,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
-import type { PortBinding, TlsCertificate } from '../config/snapshot.ts';
+import type { PortBinding, TlsCertificate } from '../runtime/snapshot.ts';
 import type { DataPlane } from './handler.ts';
 
 interface Bound {

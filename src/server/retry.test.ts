@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
-import { startEcho } from '../test-support/echo.ts';
-import type { EchoServer } from '../test-support/echo.ts';
+import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
+import { startEcho } from '../../test/support/echo.ts';
+import type { EchoServer } from '../../test/support/echo.ts';
 
 describe('retry and per-attempt timeouts', () => {
   let t: TestGateway;

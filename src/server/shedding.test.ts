@@ -4,8 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { TEST_GATEWAY_YAML, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
+import { TEST_GATEWAY_YAML, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
 
 const MANIFESTS = `${TEST_GATEWAY_YAML}apiVersion: apps/v1
 kind: Deployment

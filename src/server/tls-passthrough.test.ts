@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer as createTlsServer } from 'node:tls';
 import type { Server as TlsServer } from 'node:tls';
-import { backendYaml, startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
-import { selfSigned } from '../test-support/certs.ts';
+import { backendYaml, startTestGateway } from '../../test/support/gateway.ts';
+import type { TestGateway } from '../../test/support/gateway.ts';
+import { selfSigned } from '../../test/support/certs.ts';
 import { readClientHelloSni } from './tls-passthrough.ts';
 
 function freePort(): Promise<number> {

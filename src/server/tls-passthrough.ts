@@ -3,9 +3,9 @@
 // A connection without a matching route, or to an invalid backend, is closed (the spec: rejected).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { PortBinding, RuntimeSnapshot } from '../config/snapshot.ts';
-import type { EndpointState } from '../picker/endpoint.ts';
-import { chooseBackend, nextTarget } from '../routing/backends.ts';
+import type { PortBinding, RuntimeSnapshot } from '../runtime/snapshot.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
+import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { selectListener } from '../routing/hostnames.ts';
 
 /** The largest ClientHello read before giving up (TLS records are at most 16 KiB + header). */

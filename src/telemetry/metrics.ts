@@ -1,7 +1,7 @@
 // Every Prometheus metric the gateway exports is named here (DESIGN.md §3: telemetry/).
 // Recording is a counter increment and a histogram observation per request: cheap enough for the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PoolRuntime } from '../config/snapshot.ts';
+import type { PoolRuntime } from '../runtime/snapshot.ts';
 import { poolStats } from '../picker/index.ts';
 
 export class GatewayMetrics {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { quickstart, seedManifests } from '../../test-support/paths.ts';
+import { quickstart, seedManifests } from '../../../test/support/paths.ts';
 import type { EndpointPickerConfig } from '../../config/schemas/index.ts';
 import { buildScheduler, toPickerConfig } from '../pool-scheduler.ts';
 import { PickerConfigError } from './params.ts';

@@ -14,8 +14,8 @@
 import type { EndpointPickerConfig } from '../../config/schemas/index.ts';
 import { PickerConfigError, Params, describePlugin } from './params.ts';
 import type { PluginHandle, PluginRegistry } from './registry.ts';
-import { DEFAULT_SATURATION } from './saturation.ts';
-import type { SaturationThresholds } from './saturation.ts';
+import { DEFAULT_SATURATION } from '../../endpoints/saturation.ts';
+import type { SaturationThresholds } from '../../endpoints/saturation.ts';
 import { Scheduler } from './scheduler.ts';
 import { isFilter, isPicker, isProfileHandler, isScorer } from './types.ts';
 import type { Filter, Picker, Plugin, ProfileHandler, SchedulingProfile, WeightedScorer } from './types.ts';

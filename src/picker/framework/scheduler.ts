@@ -6,7 +6,7 @@
 //   4. post-pick hooks (e.g. the prefix index learning the choice) run once on the final result.
 // The framework, not the plugin, clamps and weights (DESIGN.md §3).
 import { GatewayError } from '../../errors.ts';
-import type { SaturationThresholds } from './saturation.ts';
+import type { SaturationThresholds } from '../../endpoints/saturation.ts';
 import type { CycleState, Endpoint, Plugin, PostPick, ProfileHandler, ProfileRun, SchedulingProfile, SchedulingRequest, SchedulingResult, ScorerRecord } from './types.ts';
 
 /** A handler that keeps asking for profiles past this many rounds is a bug, not a configuration. */

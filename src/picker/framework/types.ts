@@ -9,7 +9,7 @@
 //   clamps it to [0, 1] (NaN → 0) and multiplies it by the profile's weight. Scorers do not weight.
 // - A filter returns the endpoints to keep, in their original order; it may return its input.
 // - A picker returns the chosen endpoints, primary first (more than one = ordered fallbacks).
-import type { EndpointState } from '../endpoint.ts';
+import type { EndpointState } from '../../endpoints/registry.ts';
 
 /** The endpoint as plugins see it: live identity, labels, readiness and scraped metrics. */
 export type Endpoint = EndpointState;

@@ -7,7 +7,7 @@ import { Scheduler } from '../../framework/scheduler.ts';
 import type { SchedulingResult } from '../../framework/types.ts';
 import { SingleProfileHandler } from '../pickers/single-profile-handler.ts';
 import { MaxScorePicker } from '../pickers/max-score.ts';
-import { DEFAULT_SATURATION } from '../../framework/saturation.ts';
+import { DEFAULT_SATURATION } from '../../../endpoints/saturation.ts';
 import { fakeCycle, fakeEndpoints, fakeRequest } from '../../testing.ts';
 import { BlockHasher } from './block-hash.ts';
 import { PrefixIndex } from './prefix-index.ts';

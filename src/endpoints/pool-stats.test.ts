@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { poolStats, prefixIndexSize } from './pool-stats.ts';
-import { PoolScheduler } from './pool-scheduler.ts';
-import { FIXTURE_NOW, chatBody, fakeEndpoint, fakeEndpoints, fakePool } from './testing.ts';
+import { PoolScheduler } from '../picker/pool-scheduler.ts';
+import { FIXTURE_NOW, chatBody, fakeEndpoint, fakeEndpoints, fakePool } from '../picker/testing.ts';
 
 describe('poolStats', () => {
   it('averages over ready endpoints with metrics at most 2 s old', () => {

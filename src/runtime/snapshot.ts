@@ -2,11 +2,11 @@
 // A snapshot is immutable once built (except the live endpoint state it points at and round-robin
 // counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
 // started with until it finishes.
-import type { EndpointState } from '../picker/endpoint.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import type { CompiledFilters } from '../routing/filters.ts';
-import type { Condition } from '../controlplane/conditions.ts';
-import type { Problem } from './problems.ts';
+import type { Condition } from './conditions.ts';
+import type { Problem } from '../config/problems.ts';
 
 /** Backend API schemas Sluice can speak upstream (more arrive with the provider translators). */
 export type BackendSchemaName = 'OpenAI';

@@ -3,10 +3,10 @@
 // inference_pool_average_queue_size, inference_pool_per_pod_queue_size and
 // inference_extension_prefix_indexer_size. Averages leave out endpoints whose metrics are older than
 // the pool-metrics staleness threshold (upstream --metrics-staleness-threshold, 2 s).
-import type { EndpointState } from './endpoint.ts';
-import { metricsFresh } from './framework/saturation.ts';
-import type { Scheduler } from './framework/scheduler.ts';
-import { PrefixCacheScorer } from './plugins/scorers/prefix-cache.ts';
+import type { EndpointState } from './registry.ts';
+import { metricsFresh } from './saturation.ts';
+import type { Scheduler } from '../picker/framework/scheduler.ts';
+import { PrefixCacheScorer } from '../picker/plugins/scorers/prefix-cache.ts';
 
 export const POOL_METRICS_STALENESS_MS = 2000;
 

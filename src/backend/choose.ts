@@ -1,6 +1,6 @@
 // Choosing where a matched rule's request goes: a backendRef by weight, then an endpoint of a
 // Service or Backend round robin. Shared by the HTTP, gRPC and TLS-passthrough paths.
-import type { CompiledRule, EndpointsBackend, UpstreamTarget, WeightedBackend } from '../config/snapshot.ts';
+import type { CompiledRule, EndpointsBackend, UpstreamTarget, WeightedBackend } from '../runtime/snapshot.ts';
 import { GatewayError } from '../errors.ts';
 
 /** A backendRef chosen with probability weight / total (Gateway API weights). */

@@ -7,9 +7,9 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { TestGateway } from '../test-support/gateway.ts';
-import type { Condition, ConditionStatus } from '../controlplane/conditions.ts';
-import type { ResourceStatus } from '../config/snapshot.ts';
+import type { TestGateway } from '../support/gateway.ts';
+import type { Condition, ConditionStatus } from '../../src/runtime/conditions.ts';
+import type { ResourceStatus } from '../../src/runtime/snapshot.ts';
 import type { EchoBody } from './echo.ts';
 import { INFRA_NS, backendNamespace, portKey } from './fixtures.ts';
 import type { BaseGateway, Fixtures, PortMap } from './fixtures.ts';

@@ -9,10 +9,10 @@
 // after the newest scrape are not in any model server's metrics yet, so they use up spare capacity
 // until a scrape shows them. Without it every queued request would be released between two scrapes.
 import { GatewayError } from '../errors.ts';
-import type { EndpointState } from './endpoint.ts';
-import { parseGoDurationMs } from './framework/loader.ts';
-import { DEFAULT_SATURATION, metricsFresh } from './framework/saturation.ts';
-import type { SaturationThresholds } from './framework/saturation.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
+import { parseGoDurationMs } from '../picker/framework/loader.ts';
+import { DEFAULT_SATURATION, metricsFresh } from '../endpoints/saturation.ts';
+import type { SaturationThresholds } from '../endpoints/saturation.ts';
 
 export interface FlowControlSettings {
   /** How long a request may wait before it is rejected. */

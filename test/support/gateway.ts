@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway } from '../gateway.ts';
-import type { GatewayOptions } from '../gateway.ts';
+import { Gateway } from '../../src/gateway.ts';
+import type { GatewayOptions } from '../../src/gateway.ts';
 
 export interface TestGateway {
   readonly gw: Gateway;

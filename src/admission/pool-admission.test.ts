@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../errors.ts';
-import { admit, priorityOf } from './admission.ts';
-import { DEFAULT_SATURATION, hasCapacity, isSaturated } from './framework/saturation.ts';
-import { FIXTURE_NOW, fakeEndpoint, fakePool } from './testing.ts';
+import { admit, priorityOf } from './pool-admission.ts';
+import { DEFAULT_SATURATION, hasCapacity, isSaturated } from '../endpoints/saturation.ts';
+import { FIXTURE_NOW, fakeEndpoint, fakePool } from '../picker/testing.ts';
 
 const busy = { waiting: 6, kvCacheUsage: 0.5 };
 const idle = { waiting: 0, kvCacheUsage: 0.1 };

@@ -12,18 +12,18 @@ import { parse as parseYaml } from 'yaml';
 import type { RunningPod } from '../cluster/emulator.ts';
 import { parseServiceHostname, selectPods, targetPortOf } from '../cluster/plan.ts';
 import type { PlannedPod, ServiceView } from '../cluster/plan.ts';
-import { condition, ok } from '../controlplane/conditions.ts';
-import type { Condition } from '../controlplane/conditions.ts';
-import type { EndpointRegistry, EndpointState } from '../picker/endpoint.ts';
+import { condition, ok } from '../runtime/conditions.ts';
+import type { Condition } from '../runtime/conditions.ts';
+import type { EndpointRegistry, EndpointState } from '../endpoints/registry.ts';
 import { intersectHostnames } from '../routing/hostnames.ts';
 import { RouteTable, regexError } from '../routing/route-table.ts';
 import { compileFilters, compileHeaderOps, mirrorFraction } from '../routing/filters.ts';
 import type { FilterView } from '../routing/filters.ts';
 import type { MatchSpec, RouteEntry } from '../routing/route-table.ts';
-import { parseDurationMs } from './schemas/meta.ts';
-import type { Problem } from './problems.ts';
-import { lookupKind } from './schemas/index.ts';
-import type { EndpointPickerConfig } from './schemas/index.ts';
+import { parseDurationMs } from '../config/schemas/meta.ts';
+import type { Problem } from '../config/problems.ts';
+import { lookupKind } from '../config/schemas/index.ts';
+import type { EndpointPickerConfig } from '../config/schemas/index.ts';
 import { PickerConfigError, buildScheduler } from '../picker/index.ts';
 import type {
   BackendTarget,
@@ -37,9 +37,9 @@ import type {
   TlsCertificate,
   UpstreamTarget,
   WeightedBackend,
-} from './snapshot.ts';
-import type { Resource } from './validate.ts';
-import { resourceLabel } from './validate.ts';
+} from '../runtime/snapshot.ts';
+import type { Resource } from '../config/validate.ts';
+import { resourceLabel } from '../config/validate.ts';
 import type {
   AIGatewayRouteView,
   AIServiceBackendView,
@@ -56,7 +56,7 @@ import type {
   SecretView,
   GRPCRouteView,
   HTTPRouteMatchView,
-} from './views.ts';
+} from '../config/views.ts';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const INFERENCE_GROUP = 'inference.networking.k8s.io';

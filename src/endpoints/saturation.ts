@@ -3,7 +3,7 @@
 // are within thresholds; a set of endpoints is saturated when none has good capacity. Metrics older
 // than the staleness threshold (or never scraped) count as saturated: with no recent evidence of
 // headroom, sheddable traffic is refused (fail closed, as upstream).
-import type { Endpoint } from './types.ts';
+import type { Endpoint } from '../picker/framework/types.ts';
 
 export interface SaturationThresholds {
   /** Waiting requests an endpoint may have and still count as having capacity (inclusive). */

@@ -5,8 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestGateway } from '../test-support/gateway.ts';
-import type { TestGateway } from '../test-support/gateway.ts';
+import { startTestGateway } from '../support/gateway.ts';
+import type { TestGateway } from '../support/gateway.ts';
 import { CASES } from './cases/index.ts';
 import { generateManifests, startFixtures } from './fixtures.ts';
 import type { BaseGateway, Fixtures, PortMap } from './fixtures.ts';

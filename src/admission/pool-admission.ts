@@ -7,10 +7,10 @@
 //     queue ≤ 5 and KV ≤ 0.8 by default); priority ≥ 0 is always admitted;
 //   - a pool with no ready endpoint answers 503 `no_ready_endpoint`, whatever the priority.
 import { GatewayError } from '../errors.ts';
-import type { EndpointState } from './endpoint.ts';
-import { DEFAULT_SATURATION, isSaturated } from './framework/saturation.ts';
-import type { SaturationThresholds } from './framework/saturation.ts';
-import type { RequestHeaders } from './framework/types.ts';
+import type { EndpointState } from '../endpoints/registry.ts';
+import { DEFAULT_SATURATION, isSaturated } from '../endpoints/saturation.ts';
+import type { SaturationThresholds } from '../endpoints/saturation.ts';
+import type { RequestHeaders } from '../picker/framework/types.ts';
 
 /** Objective headers in the order they are read (GIE name first, then llm-d's). */
 export const OBJECTIVE_HEADERS = ['x-gateway-inference-objective', 'x-llm-d-inference-objective'] as const;
