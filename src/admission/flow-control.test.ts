@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../errors.ts';
-import { emptyMetrics } from '../endpoints/registry.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import { emptyMetrics } from '../runtime/endpoint.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { FlowQueue, flowControlSettings, DEFAULT_FLOW_CONTROL } from './flow-control.ts';
 
 function endpoint(waiting: number): EndpointState {

@@ -9,7 +9,7 @@
 // after the newest scrape are not in any model server's metrics yet, so they use up spare capacity
 // until a scrape shows them. Without it every queued request would be released between two scrapes.
 import { GatewayError } from '../errors.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { parseGoDurationMs } from '../picker/framework/loader.ts';
 import { DEFAULT_SATURATION, metricsFresh } from '../endpoints/saturation.ts';
 import type { SaturationThresholds } from '../endpoints/saturation.ts';

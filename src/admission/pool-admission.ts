@@ -7,7 +7,7 @@
 //     queue ≤ 5 and KV ≤ 0.8 by default); priority ≥ 0 is always admitted;
 //   - a pool with no ready endpoint answers 503 `no_ready_endpoint`, whatever the priority.
 import { GatewayError } from '../errors.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { DEFAULT_SATURATION, isSaturated } from '../endpoints/saturation.ts';
 import type { SaturationThresholds } from '../endpoints/saturation.ts';
 import type { RequestHeaders } from '../picker/framework/types.ts';

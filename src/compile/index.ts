@@ -14,7 +14,8 @@ import { parseServiceHostname, selectPods, targetPortOf } from '../cluster/plan.
 import type { PlannedPod, ServiceView } from '../cluster/plan.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
-import type { EndpointRegistry, EndpointState } from '../endpoints/registry.ts';
+import type { EndpointRegistry } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { intersectHostnames } from '../routing/hostnames.ts';
 import { RouteTable, regexError } from '../routing/route-table.ts';
 import { compileFilters, compileHeaderOps, mirrorFraction } from '../routing/filters.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyMetrics } from './registry.ts';
+import { emptyMetrics } from '../runtime/endpoint.ts';
 import { applyScrape, metricNamesFor, readSamples, tritonTrtllmMetricNames, vllmMetricNames } from './metrics-text.ts';
 
 const VLLM = `# HELP vllm:num_requests_waiting Number of requests waiting.

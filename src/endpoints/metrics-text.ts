@@ -1,7 +1,7 @@
 // A small Prometheus text-format reader for the handful of model-server series the picker needs.
 // Hand-written because it runs every 50 ms per endpoint: it skips every line whose metric name is
 // not wanted without splitting or allocating for it.
-import type { ModelServerMetrics } from './registry.ts';
+import type { ModelServerMetrics } from '../runtime/endpoint.ts';
 
 /**
  * Metric names per engine (inference-extension reference §5). A name may carry one label filter,

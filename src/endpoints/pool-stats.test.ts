@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { poolStats, prefixIndexSize } from './pool-stats.ts';
-import { PoolScheduler } from '../picker/pool-scheduler.ts';
-import { FIXTURE_NOW, chatBody, fakeEndpoint, fakeEndpoints, fakePool } from '../picker/testing.ts';
+import { poolStats } from './pool-stats.ts';
+import { FIXTURE_NOW, fakeEndpoint } from '../picker/testing.ts';
 
 describe('poolStats', () => {
   it('averages over ready endpoints with metrics at most 2 s old', () => {
@@ -23,14 +22,5 @@ describe('poolStats', () => {
 
   it('is all zero for an empty pool', () => {
     assert.deepEqual({ ...poolStats([], FIXTURE_NOW), queueByEndpoint: 0 }, { readyEndpoints: 0, averageKvCacheUtilization: 0, averageQueueSize: 0, queueByEndpoint: 0 });
-  });
-});
-
-describe('prefixIndexSize', () => {
-  it('counts the blocks learned by the prefix-cache scorer', () => {
-    const s = new PoolScheduler(fakePool(fakeEndpoints(2)), { now: () => FIXTURE_NOW });
-    assert.equal(prefixIndexSize(s.scheduler), 0);
-    const d = s.schedule({ model: 'm', headers: {}, body: chatBody(1000) });
-    assert.equal(prefixIndexSize(s.scheduler), d.prefix?.totalBlocks);
   });
 });

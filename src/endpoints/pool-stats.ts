@@ -1,12 +1,9 @@
 // Pool-level figures for the upstream EPP gauges (inference-extension reference §5, §7):
 // inference_pool_ready_pods, inference_pool_average_kv_cache_utilization,
-// inference_pool_average_queue_size, inference_pool_per_pod_queue_size and
-// inference_extension_prefix_indexer_size. Averages leave out endpoints whose metrics are older than
+// inference_pool_average_queue_size and inference_pool_per_pod_queue_size. Averages leave out endpoints whose metrics are older than
 // the pool-metrics staleness threshold (upstream --metrics-staleness-threshold, 2 s).
-import type { EndpointState } from './registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { metricsFresh } from './saturation.ts';
-import type { Scheduler } from '../picker/framework/scheduler.ts';
-import { PrefixCacheScorer } from '../picker/plugins/scorers/prefix-cache.ts';
 
 export const POOL_METRICS_STALENESS_MS = 2000;
 
@@ -36,11 +33,4 @@ export function poolStats(endpoints: readonly EndpointState[], now: number = per
     queueByEndpoint.set(ep.key, ep.metrics.waiting);
   }
   return { readyEndpoints: ready, averageKvCacheUtilization: fresh > 0 ? kv / fresh : 0, averageQueueSize: fresh > 0 ? queue / fresh : 0, queueByEndpoint };
-}
-
-/** Blocks held by the prefix index(es) of a scheduler, over all endpoints. */
-export function prefixIndexSize(scheduler: Scheduler): number {
-  let total = 0;
-  for (const p of scheduler.plugins.values()) if (p instanceof PrefixCacheScorer) total += p.index.size;
-  return total;
 }

@@ -1,44 +1,7 @@
-// A model-server endpoint (pod IP:port) as the picker sees it: identity, labels, readiness, the
-// latest scraped model-server metrics and the gateway's own in-flight count. State objects are
-// long-lived (kept across config snapshots by the EndpointRegistry) so metrics survive a reload.
-
-export interface ModelServerMetrics {
-  /** `vllm:num_requests_waiting` (or the engine's equivalent). */
-  waiting: number;
-  /** `vllm:num_requests_running`. */
-  running: number;
-  /** `vllm:kv_cache_usage_perc` as a fraction 0..1. */
-  kvCacheUsage: number;
-  /** `vllm:lora_requests_info` labels. */
-  activeAdapters: string[];
-  waitingAdapters: string[];
-  maxAdapters: number;
-  /** `vllm:cache_config_info` labels: KV blocks and tokens per block (0 = unknown). */
-  cacheBlocks: number;
-  cacheBlockTokens: number;
-  /** `performance.now()` of the last successful scrape; 0 = never. */
-  updatedAt: number;
-}
-
-export interface EndpointState {
-  /** `address:port`, unique per endpoint. */
-  readonly key: string;
-  /** `http://address:port` for the upstream pool. */
-  readonly origin: string;
-  readonly address: string;
-  readonly port: number;
-  /** Pod name, when the endpoint is a (standalone) pod. */
-  podName: string;
-  labels: Readonly<Record<string, string>>;
-  ready: boolean;
-  metrics: ModelServerMetrics;
-  /** Requests the gateway has sent to this endpoint that have not finished. */
-  inflight: number;
-}
-
-export function emptyMetrics(): ModelServerMetrics {
-  return { waiting: 0, running: 0, kvCacheUsage: 0, activeAdapters: [], waitingAdapters: [], maxAdapters: 0, cacheBlocks: 0, cacheBlockTokens: 0, updatedAt: 0 };
-}
+// The endpoint registry: one EndpointState (runtime/endpoint.ts) per address:port, kept across
+// config snapshots so that scraped metrics, health and in-flight counts survive a reload.
+import { emptyMetrics } from '../runtime/endpoint.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 
 /** Keeps one EndpointState per key across snapshots. */
 export class EndpointRegistry {

@@ -3,16 +3,9 @@
 // are within thresholds; a set of endpoints is saturated when none has good capacity. Metrics older
 // than the staleness threshold (or never scraped) count as saturated: with no recent evidence of
 // headroom, sheddable traffic is refused (fail closed, as upstream).
-import type { Endpoint } from '../picker/framework/types.ts';
+import type { EndpointState as Endpoint, SaturationThresholds } from '../runtime/endpoint.ts';
 
-export interface SaturationThresholds {
-  /** Waiting requests an endpoint may have and still count as having capacity (inclusive). */
-  readonly queueDepthThreshold: number;
-  /** KV-cache utilization (0..1) an endpoint may have and still count as having capacity (inclusive). */
-  readonly kvCacheUtilThreshold: number;
-  /** Metrics older than this many milliseconds are stale. */
-  readonly metricsStalenessMs: number;
-}
+export type { SaturationThresholds };
 
 /** Upstream defaults: queue 5, KV 0.8, 200 ms. */
 export const DEFAULT_SATURATION: SaturationThresholds = { queueDepthThreshold: 5, kvCacheUtilThreshold: 0.8, metricsStalenessMs: 200 };

@@ -2,7 +2,7 @@
 // upstream endpoint picker does). One scrape per endpoint is in flight at a time; an endpoint whose
 // /metrics fails keeps its last values, which age and so count as stale for the picker.
 import { Agent, request } from 'undici';
-import type { EndpointState } from './registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { applyScrape, metricNamesFor } from './metrics-text.ts';
 import type { MetricNames } from './metrics-text.ts';
 

@@ -1,7 +1,7 @@
 // The decision record: what the picker chose and why, for a debug response header and the request's
 // flow record. Built from the scheduling result without copying the score arrays; the two views
 // below (`formatDecision`, `decisionRecord`) are computed only when someone asks for them.
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import type { PrefixMatch, ProfileRun } from './framework/types.ts';
 
 export interface Decision {

@@ -7,8 +7,8 @@ export type { AdmissionPool, PriorityInfo } from '../admission/pool-admission.ts
 export { formatDecision, decisionRecord, prefixBlocks } from './decision.ts';
 export type { Decision, DecisionRecord } from './decision.ts';
 export { promptText, cacheSaltOf } from './request.ts';
-export { poolStats, prefixIndexSize, POOL_METRICS_STALENESS_MS } from '../endpoints/pool-stats.ts';
-export type { PoolStats } from '../endpoints/pool-stats.ts';
+export { prefixIndexSize } from './prefix-index-size.ts';
+
 export { DEFAULT_SATURATION, isSaturated, hasCapacity, metricsFresh } from '../endpoints/saturation.ts';
 export type { SaturationThresholds } from '../endpoints/saturation.ts';
 export { PickerConfigError } from './framework/params.ts';

@@ -11,7 +11,7 @@ import { endpointPickerConfigSchema } from '../config/schemas/index.ts';
 import type { EndpointPickerConfig } from '../config/schemas/index.ts';
 import { admit, headerValue, priorityOf } from '../admission/pool-admission.ts';
 import type { Decision } from './decision.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { loadScheduler } from './framework/loader.ts';
 import { PickerConfigError } from './framework/params.ts';
 import { transientHandle } from './framework/registry.ts';

@@ -1,8 +1,8 @@
 // Fixtures for tests and benchmarks: endpoints with chosen metrics, pools, scheduling requests.
 // Metrics are stamped at `FIXTURE_NOW` unless told otherwise, so a scheduler built with
 // `now: () => FIXTURE_NOW` sees them as fresh.
-import type { EndpointState, ModelServerMetrics } from '../endpoints/registry.ts';
-import { emptyMetrics } from '../endpoints/registry.ts';
+import type { EndpointState, ModelServerMetrics } from '../runtime/endpoint.ts';
+import { emptyMetrics } from '../runtime/endpoint.ts';
 import type { CycleState, SchedulingRequest } from './framework/types.ts';
 import type { PoolInput } from './pool-scheduler.ts';
 

@@ -2,7 +2,7 @@
 // A snapshot is immutable once built (except the live endpoint state it points at and round-robin
 // counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
 // started with until it finishes.
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from './endpoint.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import type { CompiledFilters } from '../routing/filters.ts';
 import type { Condition } from './conditions.ts';

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { CompiledRule, ListenerRuntime, PoolRuntime, RuntimeSnapshot, WeightedBackend } from '../runtime/snapshot.ts';
 import { MODEL_HEADER } from '../compile/index.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { hostnameCovers, selectListener } from '../routing/hostnames.ts';
 import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorityOf } from '../picker/index.ts';

@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { PortBinding, RuntimeSnapshot } from '../runtime/snapshot.ts';
-import type { EndpointState } from '../endpoints/registry.ts';
+import type { EndpointState } from '../runtime/endpoint.ts';
 import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { selectListener } from '../routing/hostnames.ts';
 

@@ -2,7 +2,7 @@
 // Recording is a counter increment and a histogram observation per request: cheap enough for the hot path.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolRuntime } from '../runtime/snapshot.ts';
-import { poolStats } from '../picker/index.ts';
+import { poolStats } from '../endpoints/pool-stats.ts';
 
 export class GatewayMetrics {
   readonly registry = new Registry();

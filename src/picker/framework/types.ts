@@ -9,13 +9,14 @@
 //   clamps it to [0, 1] (NaN → 0) and multiplies it by the profile's weight. Scorers do not weight.
 // - A filter returns the endpoints to keep, in their original order; it may return its input.
 // - A picker returns the chosen endpoints, primary first (more than one = ordered fallbacks).
-import type { EndpointState } from '../../endpoints/registry.ts';
+import type { EndpointState } from '../../runtime/endpoint.ts';
+import type { PrefixMatch, ProfileRun, RequestHeaders, ScorerRecord } from '../../runtime/picker.ts';
+
+export type { PrefixMatch, ProfileRun, RequestHeaders, ScorerRecord };
 
 /** The endpoint as plugins see it: live identity, labels, readiness and scraped metrics. */
 export type Endpoint = EndpointState;
 
-/** Request headers as node:http gives them (lower-case names). */
-export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export interface SchedulingRequest {
   /** `x-request-id` when the client sent one, else ''. */
@@ -37,15 +38,6 @@ export interface SchedulingRequest {
   readonly priority: number;
 }
 
-/** What a prefix-cache scorer found, kept on the cycle for the decision record. */
-export interface PrefixMatch {
-  /** Name of the scorer instance that matched. */
-  readonly scorer: string;
-  /** Full blocks of the request that were hashed (at most maxPrefixBlocksToMatch). */
-  readonly totalBlocks: number;
-  /** Endpoint key → consecutive blocks matched from the start. */
-  readonly matched: ReadonlyMap<string, number>;
-}
 
 /** State of one scheduling cycle, shared by the plugins that run in it. */
 export interface CycleState {
@@ -124,33 +116,7 @@ export interface SchedulingProfile {
   readonly picker: Picker;
 }
 
-/** One scorer's contribution in a profile run, aligned with `ProfileRun.candidates`. */
-export interface ScorerRecord {
-  readonly name: string;
-  readonly type: string;
-  readonly weight: number;
-  /** What the scorer returned. */
-  readonly raw: Float64Array;
-  /** clamp(raw, 0, 1) × weight. */
-  readonly weighted: Float64Array;
-}
 
-/** The outcome of running one profile (kept whole for the decision record). */
-export interface ProfileRun {
-  readonly profile: string;
-  /** Endpoints left after the filters, in pool order. */
-  readonly candidates: readonly Endpoint[];
-  /** Endpoints each filter kept, in filter order. */
-  readonly filters: readonly { readonly name: string; readonly type: string; readonly kept: number }[];
-  readonly scorers: readonly ScorerRecord[];
-  /** Sum of the weighted scores per candidate. */
-  readonly totals: Float64Array;
-  readonly picker: string;
-  /** Chosen endpoints, primary first; empty when the profile failed. */
-  readonly targets: readonly Endpoint[];
-  /** Why the profile chose nothing (e.g. a filter removed every endpoint). */
-  readonly failure?: string;
-}
 
 export interface SchedulingResult {
   readonly primaryProfile: string;

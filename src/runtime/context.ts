@@ -1,0 +1,161 @@
+// RequestContext: the one per-request object every stage reads and writes (DESIGN.md §2). It is
+// created by the listener when a request arrives, carried through the stage list, published with
+// every telemetry event, and dropped when the response ends. Nothing about a request travels
+// beside it.
+//
+// Contract: stages set the fields they own (listed per field) and read the ones earlier stages set;
+// telemetry subscribers only read. All fields are initialised in the constructor so every context
+// has the same shape (one hidden class on the hot path).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayError } from '../errors.ts';
+import type { EndpointState } from './endpoint.ts';
+import type { PickDecision } from './picker.ts';
+import type { CompiledRule, ListenerRuntime, RuntimeSnapshot, WeightedBackend } from './snapshot.ts';
+import type { ClientSchema, Operation, Translator } from './translator.ts';
+import { emptyUsage } from './usage.ts';
+import type { TokenUsage } from './usage.ts';
+
+/** Who is calling, once authentication has run (admission/). */
+export interface Principal {
+  /** How the caller was identified. */
+  readonly kind: 'api-key' | 'jwt' | 'virtual-key';
+  /** Stable identity for limits, costs, logs and metrics: the key's name, or the JWT subject. */
+  readonly id: string;
+  readonly team?: string | undefined;
+  /** JWT claims (or virtual-key metadata) that policies may test. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Why a request ended without being forwarded, or how it failed (Hubble-style verdicts). */
+export type Verdict = 'FORWARDED' | 'DROPPED' | 'ERROR';
+
+/** One try at an upstream (the forward stage makes one or more). */
+export interface Attempt {
+  /** 1-based. */
+  readonly n: number;
+  /** Backend resource id (`AIServiceBackend ns/name`, `InferencePool ns/name`, …). */
+  readonly backend: string;
+  /** `address:port` of the endpoint, or the origin for fqdn backends; '' before it is known. */
+  endpoint: string;
+  readonly startedAt: number;
+  /** performance.now() when the upstream's response head arrived (0 = never). */
+  headersAt: number;
+  endedAt: number;
+  /** Upstream status (0 = no response). */
+  status: number;
+  /** Catalogue code of the failure, when the attempt failed. */
+  error: string | undefined;
+  /** Whether the forward stage tried again after this attempt. */
+  retried: boolean;
+}
+
+export class RequestContext {
+  /** `x-request-id`: the client's when valid, else generated (the listener sets it). */
+  readonly id: string;
+  /** performance.now() at arrival. */
+  readonly startedAt: number;
+  /** Date.now() at arrival. */
+  readonly startedAtWall: number;
+  /** The snapshot pinned at arrival: a reload never changes a request in flight. */
+  readonly snapshot: RuntimeSnapshot;
+  /**
+   * Identity of the gateway instance that owns this request. Telemetry channels are process-wide;
+   * subscribers ignore contexts of other instances (tests run several gateways in one process).
+   */
+  readonly owner: object;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The configured listener port the connection arrived on. */
+  readonly port: number;
+  readonly method: string;
+  /** Host without port, lower case. */
+  readonly host: string;
+  /** The normalised path (no query), as routes match it. */
+  path: string;
+  /** Query string without `?` ('' when none). */
+  readonly query: string;
+  readonly clientAddress: string;
+
+  // route stage
+  listener: ListenerRuntime | undefined = undefined;
+  /** The AI endpoint the path names (set before routing when the listener has AI routes). */
+  operation: Operation | undefined = undefined;
+  /** The client's API schema: set when an AI route matched (from the rule, never guessed). */
+  clientSchema: ClientSchema | undefined = undefined;
+  /** The request body, read once (AI endpoints, retries, mirrors); undefined = stream it through. */
+  body: Buffer | undefined = undefined;
+  /** The parsed JSON body of an AI request. */
+  json: Record<string, unknown> | undefined = undefined;
+  stream = false;
+  /** The model the client named (body `model`, or the Gemini path). */
+  originalModel: string | undefined = undefined;
+  rule: CompiledRule | undefined = undefined;
+  /** The PathPrefix the rule matched with ('/' otherwise): rewrites replace it. */
+  matchedPrefix = '/';
+  /** Headers the gateway adds to the client's response (CORS, rule response headers resolved late). */
+  responseHeaders: Record<string, string> | undefined = undefined;
+
+  // admit stage
+  principal: Principal | undefined = undefined;
+  /** InferenceObjective priority (0 when none). */
+  priority = 0;
+  objective: string | undefined = undefined;
+
+  // per attempt: choose backend, pick, translate request
+  backend: WeightedBackend | undefined = undefined;
+  /** The model sent upstream (after modelNameOverride). */
+  requestModel: string | undefined = undefined;
+  endpoint: EndpointState | undefined = undefined;
+  decision: PickDecision | undefined = undefined;
+  translator: Translator | undefined = undefined;
+
+  // forward stage
+  /** performance.now() by which the response must have started (Infinity = no limit). */
+  deadline = Infinity;
+  readonly attempts: Attempt[] = [];
+  /** performance.now() when the first response byte went to the client (0 = not yet). */
+  firstByteAt = 0;
+
+  // response
+  readonly usage: TokenUsage = emptyUsage();
+  responseModel: string | undefined = undefined;
+  /** Status sent to the client (0 until the response head is written). */
+  status = 0;
+  /** Response body bytes written to the client. */
+  bytesOut = 0;
+  error: GatewayError | undefined = undefined;
+  /** performance.now() when the response ended or the client went away (0 = in flight). */
+  endedAt = 0;
+
+  constructor(init: { id: string; snapshot: RuntimeSnapshot; owner: object; req: IncomingMessage; res: ServerResponse; port: number; method: string; host: string; path: string; query: string }) {
+    this.id = init.id;
+    this.startedAt = performance.now();
+    this.startedAtWall = Date.now();
+    this.snapshot = init.snapshot;
+    this.owner = init.owner;
+    this.req = init.req;
+    this.res = init.res;
+    this.port = init.port;
+    this.method = init.method;
+    this.host = init.host;
+    this.path = init.path;
+    this.query = init.query;
+    this.clientAddress = init.req.socket?.remoteAddress ?? '';
+  }
+
+  /** The route as `namespace/name` ('' before routing). */
+  get route(): string {
+    return this.rule?.routeKey ?? '';
+  }
+
+  /** Whether response bytes (or at least its head) reached the client: nothing may be retried after that. */
+  get responseStarted(): boolean {
+    return this.res.headersSent;
+  }
+
+  /** FORWARDED when an upstream answered, DROPPED when the gateway refused, ERROR when forwarding failed. */
+  get verdict(): Verdict {
+    if (this.error === undefined) return 'FORWARDED';
+    return this.error.dropReason !== undefined ? 'DROPPED' : 'ERROR';
+  }
+}
