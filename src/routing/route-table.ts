@@ -10,43 +10,9 @@
 // an Exact path): a request then tests only the rules indexed under its own value plus the rules
 // without that condition, merged in precedence order, so 10,000 models cost about what 10 do.
 
-export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression';
-export type ValueMatchType = 'Exact' | 'RegularExpression';
+import type { MatchInput, MatchSpec, PathMatchType, RouteEntry, RouteMatch, RouteMatcher, ValueMatchType } from '../runtime/routes.ts';
 
-export interface MatchSpec {
-  readonly path: { readonly type: PathMatchType; readonly value: string };
-  readonly headers: readonly { readonly type: ValueMatchType; readonly name: string; readonly value: string }[];
-  readonly queryParams: readonly { readonly type: ValueMatchType; readonly name: string; readonly value: string }[];
-  readonly method?: string | undefined;
-}
-
-export interface RouteEntry<R> {
-  /** Effective hostnames for this listener (already intersected); empty means any host. */
-  readonly hostnames: readonly string[];
-  readonly matches: readonly MatchSpec[];
-  readonly rule: R;
-  /** Creation order of the route (standalone stand-in for creationTimestamp). */
-  readonly routeOrder: number;
-  /** `{namespace}/{name}` of the route, the last precedence key across routes. */
-  readonly routeKey: string;
-  readonly ruleIndex: number;
-}
-
-export interface MatchInput {
-  /** Host without port, lower case. */
-  readonly host: string;
-  readonly method: string;
-  /** Path without the query string. */
-  readonly path: string;
-  /** Query string without `?` ('' when absent). */
-  readonly query: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-}
-
-export interface RouteMatch<R> {
-  readonly rule: R;
-  readonly match: MatchSpec;
-}
+export type { MatchInput, MatchSpec, RouteEntry, RouteMatch };
 
 interface CompiledMatch<R> {
   readonly rule: R;
@@ -78,7 +44,7 @@ interface HostGroup<R> {
 const INDEX_THRESHOLD = 16;
 const NONE: readonly number[] = [];
 
-export class RouteTable<R> {
+export class RouteTable<R> implements RouteMatcher<R> {
   readonly #groups: HostGroup<R>[];
   readonly size: number;
 

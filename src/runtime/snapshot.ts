@@ -3,8 +3,8 @@
 // counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
 // started with until it finishes.
 import type { EndpointState } from './endpoint.ts';
-import type { RouteTable } from '../routing/route-table.ts';
-import type { CompiledFilters } from '../routing/filters.ts';
+import type { RouteMatcher } from './routes.ts';
+import type { CompiledFilters } from './filters.ts';
 import type { Condition } from './conditions.ts';
 import type { Problem } from '../config/problems.ts';
 
@@ -106,11 +106,11 @@ export interface ListenerRuntime {
   readonly port: number;
   readonly protocol: 'HTTP' | 'HTTPS' | 'TLS';
   readonly hostname?: string | undefined;
-  readonly table: RouteTable<CompiledRule>;
+  readonly table: RouteMatcher<CompiledRule>;
   /** GRPCRoutes, matched on `/service/method` paths of HTTP/2 requests. */
-  readonly grpcTable: RouteTable<CompiledRule>;
+  readonly grpcTable: RouteMatcher<CompiledRule>;
   /** TLSRoutes (TLS passthrough listeners), matched on the ClientHello's server name. */
-  readonly tlsTable: RouteTable<CompiledRule>;
+  readonly tlsTable: RouteMatcher<CompiledRule>;
   /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
   readonly models: readonly ModelEntry[];
   readonly hasAIRoutes: boolean;

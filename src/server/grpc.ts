@@ -8,7 +8,7 @@ import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, Serv
 import type { PortBinding, RuntimeSnapshot } from '../runtime/snapshot.ts';
 import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { selectListener } from '../routing/hostnames.ts';
-import { HOP_BY_HOP } from '../upstream/send.ts';
+import { HOP_BY_HOP } from '../http/headers.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 

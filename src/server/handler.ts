@@ -8,7 +8,7 @@ import { GrpcProxy } from './grpc.ts';
 import { handleTlsPassthrough } from './tls-passthrough.ts';
 import type { Socket } from 'node:net';
 import type { CompiledRule, ListenerRuntime, PoolRuntime, RuntimeSnapshot, WeightedBackend } from '../runtime/snapshot.ts';
-import { MODEL_HEADER } from '../compile/index.ts';
+import { MODEL_HEADER } from '../http/headers.ts';
 import { GatewayError, errorBody, toGatewayError } from '../errors.ts';
 import type { EndpointState } from '../runtime/endpoint.ts';
 import { chooseBackend, nextTarget } from '../backend/choose.ts';
@@ -17,8 +17,8 @@ import { FlowQueue, PoolSchedulers, flowControlSettings, formatDecision, priorit
 import type { GatewayMetrics } from '../telemetry/metrics.ts';
 import { attempt, sendMirror } from '../upstream/send.ts';
 import type { UpstreamRequest } from '../upstream/send.ts';
-import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../routing/filters.ts';
-import type { Redirect } from '../routing/filters.ts';
+import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders, redirectLocation, rewritePath } from '../http/filters.ts';
+import type { Redirect } from '../runtime/filters.ts';
 import type { UpstreamPools } from '../upstream/pools.ts';
 import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from '../http/body.ts';
 

@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 import type { UpstreamPools } from './pools.ts';
-import { applyHeaderOps } from '../routing/filters.ts';
-import type { HeaderOps } from '../routing/filters.ts';
+import { applyHeaderOps } from '../http/filters.ts';
+import type { HeaderOps } from '../runtime/filters.ts';
 
 /** Connection-specific (hop-by-hop) headers, never forwarded (RFC 9110 §7.6.1; HTTP/2 forbids them). */
 export const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyHeaderOps, compileFilters, redirectLocation, rewritePath } from './filters.ts';
+import { applyHeaderOps, redirectLocation, rewritePath } from './filters.ts';
+import { compileFilters } from '../compile/filters.ts';
 
 describe('rewritePath ReplacePrefixMatch (the spec table)', () => {
   const cases: [string, string, string, string][] = [
