@@ -290,3 +290,60 @@ export function mimeFromUrl(url: string, fallback: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   return (ext !== undefined ? EXT_MIME[ext] : undefined) ?? fallback;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scanning without parsing: the usage and model of a large Gemini body or event are read from its
+// text. Google writes `usageMetadata` and `modelVersion` after `candidates`, so the last
+// occurrence of the key (not escaped inside a string) is the top-level one.
+
+function keyAt(text: string, key: string): number {
+  const quoted = `"${key}"`;
+  let at = text.lastIndexOf(quoted);
+  while (at >= 0) {
+    let j = at + quoted.length;
+    while (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09) j++;
+    if (text.charCodeAt(at - 1) !== 0x5c /* \ */ && text.charCodeAt(j) === 0x3a /* : */) return j + 1;
+    at = at === 0 ? -1 : text.lastIndexOf(quoted, at - 1);
+  }
+  return -1;
+}
+
+/** The JSON object that is the value of the last top-level-looking `key` in `text`, if it parses. */
+export function objectAfterKey(text: string, key: string): Json | undefined {
+  const at = keyAt(text, key);
+  if (at < 0) return undefined;
+  const open = text.indexOf('{', at);
+  if (open < 0 || text.slice(at, open).trim() !== '') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) {
+      try {
+        const v: unknown = JSON.parse(text.slice(open, i + 1));
+        return isObject(v) ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The string value of the last top-level-looking `key` in `text`. */
+export function stringAfterKey(text: string, key: string): string | undefined {
+  const at = keyAt(text, key);
+  if (at < 0) return undefined;
+  const m = /^\s*("(?:[^"\\]|\\.)*")/.exec(text.slice(at, at + 512));
+  if (!m) return undefined;
+  try {
+    return JSON.parse(m[1]!) as string;
+  } catch {
+    return undefined;
+  }
+}
