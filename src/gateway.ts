@@ -13,7 +13,10 @@ import { FileWatcher } from './controlplane/watch.ts';
 import { AdminServer } from './admin/server.ts';
 import { EndpointRegistry } from './endpoints/registry.ts';
 import { MetricsScraper } from './endpoints/scraper.ts';
-import { DataPlane } from './server/handler.ts';
+import { FlowQueues } from './admission/flow-queues.ts';
+import { PickerStates } from './picker/index.ts';
+import { buildPipeline } from './pipeline/stages.ts';
+import { DataPlane } from './server/data-plane.ts';
 import { ListenerSet } from './server/listeners.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { UpstreamPools } from './upstream/pools.ts';
@@ -67,6 +70,10 @@ export class Gateway {
   readonly #log: (line: string) => void;
   readonly #pools = new UpstreamPools();
   readonly #endpoints = new EndpointRegistry();
+  /** What the endpoint pickers learned (prefix indexes), kept across reloads. */
+  readonly #pickerStates = new PickerStates();
+  /** Flow-control queues, kept across reloads so that waiting requests survive them. */
+  readonly #flows = new FlowQueues();
   readonly #emulator: ClusterEmulator;
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
@@ -88,7 +95,9 @@ export class Gateway {
     this.#log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.#emulator = new ClusterEmulator({ host: '127.0.0.1', simulatorDefaults: options.simulatorDefaults, log: (l) => this.#log(l) });
     this.#scraper = new MetricsScraper({ intervalMs: options.scrapeIntervalMs ?? 50 });
-    this.#dataPlane = new DataPlane({ pools: this.#pools, metrics: this.metrics, debugHeaders: options.debugHeaders, log: (l) => this.#log(l) });
+    const pipeline = buildPipeline({ pools: this.#pools, flows: this.#flows, debugHeaders: options.debugHeaders });
+    this.#dataPlane = new DataPlane({ pipeline, owner: this, log: (l) => this.#log(l) });
+    this.metrics.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
     this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
   }
@@ -176,7 +185,7 @@ export class Gateway {
 
     const realized = await this.#emulator.realize(config.pods);
     const generation = this.#generation + 1;
-    const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, generation, portOverride: this.options.port, objectGenerations: this.#objectGenerations });
+    const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, pickerStates: this.#pickerStates, generation, portOverride: this.options.port, objectGenerations: this.#objectGenerations });
     const problems = [...config.problems, ...realized.problems, ...snapshot.problems];
     const refuse = hasErrors(config.problems) || hasErrors(realized.problems) || (this.options.invalidReferences !== 'serve' && hasErrors(snapshot.problems));
     if (refuse) return reject(problems, true);
@@ -188,6 +197,8 @@ export class Gateway {
     }
     const previousPods = this.#config?.pods ?? [];
     this.#dataPlane.swap(snapshot);
+    this.#pickerStates.retain(snapshot.pools.keys());
+    this.#flows.retain(snapshot.pools);
     this.#generation = generation;
     this.#config = config;
     this.#lastProblems = problems;
@@ -226,6 +237,7 @@ export class Gateway {
     await this.#listeners.close(options.drainMs ?? 0);
     await this.#admin?.close();
     this.#dataPlane.close();
+    this.metrics.detach();
     await this.#scraper.close();
     await this.#pools.close();
     await this.#emulator.close();

@@ -1,4 +1,4 @@
-// Scenario `pick`: what one endpoint pick costs. One `PoolScheduler.schedule()` (src/picker) over 16
+// Scenario `pick`: what one endpoint pick costs. One admission + pick (src/pipeline/schedule-pool.ts, src/picker) over 16
 // endpoints with fresh metrics and the default profile (queue-scorer 2, kv-cache-utilization-scorer
 // 2, prefix-cache-scorer 3, max-score-picker), for a chat body whose system prompt is 8 KB and one
 // whose system prompt is 200 KB, with the prefix index cold (the prompt's blocks are in no endpoint's
@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { armDeadline } from '../lib/children.ts';
 import { describeMachine, fmt, machine, markdownTable, ratio, table, writeResults } from '../lib/report.ts';
 import { median } from '../lib/stats.ts';
-import { PoolScheduler, prefixBlocks, seededRandom } from '../../src/picker/index.ts';
-import type { ScheduleInput } from '../../src/picker/index.ts';
-import { FIXTURE_NOW, chatBody, fakeEndpoint, fakePool } from '../../src/picker/testing.ts';
+import { prefixBlocks, seededRandom } from '../../src/picker/index.ts';
+import type { ScheduleInput } from '../../src/pipeline/schedule-pool.ts';
+import { FIXTURE_NOW, chatBody, fakeEndpoint, fakePool, testScheduler } from '../../src/picker/testing.ts';
 import type { Scenario } from './types.ts';
 
 const USAGE = `  --batches N           measured batches per case (default 9); one more warm-up batch is discarded
@@ -81,12 +81,12 @@ async function runPick(argv: string[]): Promise<void> {
     const bodies = Array.from({ length: 64 }, (_, q) => chatBody(size.chars, 1, `question ${q}: what does the policy say about refunds?`));
     const texts = bodies.map((b) => JSON.stringify(b));
     // Warm: one scheduler whose index has seen this prefix (on the endpoint it chose first).
-    const warm = new PoolScheduler(fakePool(endpoints(n)), { now: () => FIXTURE_NOW, random: seededRandom(1) });
+    const warm = testScheduler(fakePool(endpoints(n)), { now: () => FIXTURE_NOW, random: seededRandom(1) });
     const warmInput = bodies.map((body): ScheduleInput => ({ model: 'm', headers: {}, body }));
     warm.schedule(warmInput[0]!);
     // Cold: every pick hashes under a model name whose blocks no index holds (the chain is seeded by
     // the model), cycling through more names than the per-endpoint LRU can remember.
-    const cold = new PoolScheduler(fakePool(endpoints(n)), { now: () => FIXTURE_NOW, random: seededRandom(2) });
+    const cold = testScheduler(fakePool(endpoints(n)), { now: () => FIXTURE_NOW, random: seededRandom(2) });
     const models = Array.from({ length: 4096 }, (_, i) => `model-${i}`);
     const coldInput = (i: number): ScheduleInput => ({ model: models[i & 4095]!, headers: {}, body: bodies[i & 63]! });
     // Check the two states are what they claim, once, outside the timed loops.

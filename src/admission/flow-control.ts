@@ -10,17 +10,12 @@
 // until a scrape shows them. Without it every queued request would be released between two scrapes.
 import { GatewayError } from '../errors.ts';
 import type { EndpointState } from '../runtime/endpoint.ts';
-import { parseGoDurationMs } from '../picker/framework/loader.ts';
+import type { FlowControlSettings } from '../runtime/snapshot.ts';
+
+export type { FlowControlSettings };
+import { parseGoDurationMs } from '../config/schemas/meta.ts';
 import { DEFAULT_SATURATION, metricsFresh } from '../endpoints/saturation.ts';
 import type { SaturationThresholds } from '../endpoints/saturation.ts';
-
-export interface FlowControlSettings {
-  /** How long a request may wait before it is rejected. */
-  readonly requestTtlMs: number;
-  /** Queued requests per pool before newcomers are rejected (0 = unlimited). */
-  readonly maxRequests: number;
-  readonly thresholds: SaturationThresholds;
-}
 
 export const DEFAULT_FLOW_CONTROL: FlowControlSettings = { requestTtlMs: 60_000, maxRequests: 5000, thresholds: DEFAULT_SATURATION };
 

@@ -10,7 +10,8 @@ import { GatewayError } from '../errors.ts';
 import type { EndpointState } from '../runtime/endpoint.ts';
 import { DEFAULT_SATURATION, isSaturated } from '../endpoints/saturation.ts';
 import type { SaturationThresholds } from '../endpoints/saturation.ts';
-import type { RequestHeaders } from '../picker/framework/types.ts';
+import { headerValue } from '../http/headers.ts';
+import type { RequestHeaders } from '../runtime/picker.ts';
 
 /** Objective headers in the order they are read (GIE name first, then llm-d's). */
 export const OBJECTIVE_HEADERS = ['x-gateway-inference-objective', 'x-llm-d-inference-objective'] as const;
@@ -25,12 +26,6 @@ export interface PriorityInfo {
   readonly priority: number;
   /** The objective named by the request, if any (even when the pool has no such objective). */
   readonly objective: string | undefined;
-}
-
-export function headerValue(headers: RequestHeaders, name: string): string | undefined {
-  const v = headers[name];
-  const s = typeof v === 'string' ? v : v?.[0];
-  return s === undefined || s === '' ? undefined : s;
 }
 
 export function priorityOf(headers: RequestHeaders, objectives: ReadonlyMap<string, number>): PriorityInfo {

@@ -1,6 +1,7 @@
 // What every resource-family compiler shares: the input, the resource index, the compile context
 // (problems, pools, endpoint and origin sets), listener accumulators, label selectors and ReferenceGrants.
 
+import type { PickerStates } from '../picker/index.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
 import type { PlannedPod } from '../cluster/plan.ts';
 import type { Condition } from '../runtime/conditions.ts';
@@ -28,6 +29,8 @@ export interface CompileInput {
   /** Pods of the emulated cluster (actualPort undefined when not running, e.g. for `validate`). */
   readonly pods: readonly (RunningPod | PlannedPod)[];
   readonly endpoints: EndpointRegistry;
+  /** The endpoint pickers' learned state (prefix indexes), kept by the caller across compiles. Default: fresh. */
+  readonly pickerStates?: PickerStates | undefined;
   readonly generation: number;
   /** `--port`: overrides the port of the single HTTP listener. */
   readonly portOverride?: number | undefined;
@@ -94,6 +97,7 @@ export interface Ctx {
   readonly endpointKeys: Set<string>;
   readonly origins: Set<string>;
   readonly pools: Map<string, PoolRuntime>;
+  readonly pickerStates: PickerStates;
 }
 
 export interface LabelSelectorView {

@@ -1,5 +1,6 @@
 
 
+import { PickerStates } from '../picker/index.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
 
@@ -26,7 +27,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const origins = new Set<string>();
   // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
   const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
-  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map() };
+  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates() };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
   for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {

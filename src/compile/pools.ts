@@ -12,7 +12,8 @@ import type { EndpointState } from '../runtime/endpoint.ts';
 
 import { lookupKind } from '../config/schemas/index.ts';
 import type { EndpointPickerConfig } from '../config/schemas/index.ts';
-import { PickerConfigError, buildScheduler } from '../picker/index.ts';
+import { PickerConfigError, PoolScheduler } from '../picker/index.ts';
+import { flowControlSettings } from '../admission/flow-control.ts';
 import type { PoolRuntime, ResourceStatus } from '../runtime/snapshot.ts';
 import type { Resource } from '../config/validate.ts';
 import { resourceLabel } from '../config/validate.ts';
@@ -38,7 +39,7 @@ export function compilePool(ctx: Ctx, pool: Resource<InferencePoolView>, statuse
   const conditions: Condition[] = [ok('Accepted')];
   const eppRef = spec.endpointPickerRef ?? (spec.extensionRef ? { name: spec.extensionRef.name, kind: spec.extensionRef.kind, group: spec.extensionRef.group, failureMode: spec.extensionRef.failureMode as 'FailOpen' | 'FailClose' | undefined } : undefined);
   let pickerConfigSource = 'built-in default profile (no endpointPickerRef)';
-  let pickerConfig: unknown;
+  let pickerConfig: EndpointPickerConfig | undefined;
   if (eppRef) {
     const kind = eppRef.kind ?? 'Service';
     const svc = kind === 'Service' ? get<ServiceView>(ctx.index, 'Service', pool.namespace, eppRef.name) : undefined;
@@ -58,20 +59,36 @@ export function compilePool(ctx: Ctx, pool: Resource<InferencePoolView>, statuse
   } else if (pods.length === 0) {
     ctx.problems.push({ severity: 'warning', location: pool.source.locationOf(['spec', 'selector']), resource: label, field: 'spec.selector', message: `selects no pods (labels ${JSON.stringify(selector)}); requests to the pool get 503 until a Deployment with those pod labels runs` });
   }
+  const key = `${pool.namespace}/${pool.name}`;
+  const identity = { namespace: pool.namespace, name: pool.name, failureMode: eppRef?.failureMode ?? 'FailClose' } as const;
+  const pickerOptions = { state: ctx.pickerStates.forPool(key), endpoints };
+  let picker: PoolScheduler;
+  try {
+    // The config was validated once (parsePickerConfig); this builds its plugins once per snapshot.
+    picker = new PoolScheduler(identity, pickerConfig, pickerOptions);
+  } catch (err) {
+    if (!(err instanceof PickerConfigError)) throw err;
+    ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${pickerConfigSource}`, message: err.message });
+    pickerConfigSource = `default profile (${pickerConfigSource} is invalid)`;
+    picker = new PoolScheduler(identity, undefined, pickerOptions);
+  }
+  const flow = flowControlSettings(pickerConfig);
   const runtime: PoolRuntime = {
     namespace: pool.namespace,
     name: pool.name,
     endpoints,
-    failureMode: eppRef?.failureMode ?? 'FailClose',
+    failureMode: identity.failureMode,
     objectives: new Map(
       all<InferenceObjectiveView>(ctx.index, 'InferenceObjective')
         .filter((o) => o.namespace === pool.namespace && o.object.spec.poolRef.name === pool.name)
         .map((o) => [o.name, o.object.spec.priority ?? 0]),
     ),
     pickerConfigSource,
-    pickerConfig,
+    picker,
+    // Capacity is judged with the pool's own saturation thresholds (saturationDetector).
+    flowControl: flow && { ...flow, thresholds: picker.saturation },
   };
-  ctx.pools.set(`${pool.namespace}/${pool.name}`, runtime);
+  ctx.pools.set(key, runtime);
   statuses.push({ kind: 'InferencePool', namespace: pool.namespace, name: pool.name, conditions: [...conditions, ok('Programmed', `${endpoints.length} ready endpoint(s)`)] });
 }
 
@@ -79,7 +96,7 @@ export function compilePool(ctx: Ctx, pool: Resource<InferencePoolView>, statuse
  * The EndpointPickerConfig of an epp Deployment behind the endpointPickerRef Service: its
  * `--config-file` path is looked up in the ConfigMap volume mounted at that path.
  */
-function findPickerConfig(ctx: Ctx, svc: Resource<ServiceView>): { source: string; config?: unknown } {
+function findPickerConfig(ctx: Ctx, svc: Resource<ServiceView>): { source: string; config?: EndpointPickerConfig } {
   const eppPods = selectPods(ctx.pods, svc.namespace, svc.object.spec?.selector).filter((p) => p.role === 'epp');
   const pod = eppPods[0];
   if (!pod) return { source: `default profile (Service ${svc.name} selects no epp pod)` };
@@ -109,7 +126,7 @@ function findPickerConfig(ctx: Ctx, svc: Resource<ServiceView>): { source: strin
   return parsePickerConfig(ctx, data, `ConfigMap ${pod.namespace}/${volume.configMap.name} key ${key}`);
 }
 
-function parsePickerConfig(ctx: Ctx, text: string, source: string): { source: string; config?: unknown } {
+function parsePickerConfig(ctx: Ctx, text: string, source: string): { source: string; config?: EndpointPickerConfig } {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -128,13 +145,5 @@ function parsePickerConfig(ctx: Ctx, text: string, source: string): { source: st
     for (const issue of result.error.issues) ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${source}`, field: issue.path.join('.'), message: issue.message });
     return { source: `default profile (${source} is invalid)` };
   }
-  // Build the scheduler once here so plugin and parameter errors refuse the configuration with a name.
-  try {
-    buildScheduler(result.data as EndpointPickerConfig);
-  } catch (err) {
-    if (!(err instanceof PickerConfigError)) throw err;
-    ctx.problems.push({ severity: 'error', resource: `EndpointPickerConfig in ${source}`, message: err.message });
-    return { source: `default profile (${source} is invalid)` };
-  }
-  return { source, config: result.data };
+  return { source, config: result.data as EndpointPickerConfig };
 }

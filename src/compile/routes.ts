@@ -127,6 +127,7 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
       rule: {
         id: `${label} rule ${rule.name ?? ruleIndex}`,
         routeKind: isAI ? 'AIGatewayRoute' : isGrpc ? 'GRPCRoute' : isTls ? 'TLSRoute' : 'HTTPRoute',
+        ai: isAI || (!isGrpc && !isTls && backends.some((b) => b.target.kind === 'pool')),
         routeKey: `${route.namespace}/${route.name}`,
         ruleIndex,
         ruleName: rule.name,

@@ -1,4 +1,5 @@
-// Reads a request body once, bounded in size, for the AI endpoints whose JSON body decides routing.
+// Reads a request body once, bounded in size, for the AI endpoints whose JSON body decides routing,
+// and for requests that may be sent more than once (retries, mirrors).
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.ts';
 
@@ -44,8 +45,11 @@ export interface ParsedAIBody {
   readonly stream: boolean;
 }
 
-/** Parses an OpenAI-style JSON body and extracts `model` (400 errors name the problem). */
-export function parseAIBody(raw: Buffer): ParsedAIBody {
+/**
+ * Parses an AI request's JSON body and extracts `model` (400 errors name the problem). Gemini clients
+ * name the model in the path instead: `modelFromPath` then wins.
+ */
+export function parseAIBody(raw: Buffer, modelFromPath?: string): ParsedAIBody {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -56,7 +60,7 @@ export function parseAIBody(raw: Buffer): ParsedAIBody {
     throw new GatewayError('invalid_request', 'the request body must be a JSON object');
   }
   const obj = json as Record<string, unknown>;
-  const model = obj['model'];
+  const model = modelFromPath ?? obj['model'];
   if (typeof model !== 'string' || model === '') {
     throw new GatewayError('model_required', 'the request body must name a model: {"model": "<name>", ...}', { param: 'model' });
   }

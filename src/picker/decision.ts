@@ -1,28 +1,9 @@
 // The decision record: what the picker chose and why, for a debug response header and the request's
 // flow record. Built from the scheduling result without copying the score arrays; the two views
 // below (`formatDecision`, `decisionRecord`) are computed only when someone asks for them.
-import type { EndpointState } from '../runtime/endpoint.ts';
-import type { PrefixMatch, ProfileRun } from './framework/types.ts';
+import type { PickDecision } from '../runtime/picker.ts';
 
-export interface Decision {
-  /** `namespace/name` of the InferencePool. */
-  readonly pool: string;
-  /** The primary endpoint (send the request here). */
-  readonly endpoint: EndpointState;
-  /** Primary first, then fallbacks in order (`x-gateway-destination-endpoint` joins their keys with ','). */
-  readonly targets: readonly EndpointState[];
-  /** The primary profile's name. */
-  readonly profile: string;
-  readonly priority: number;
-  /** The InferenceObjective the request named, if any. */
-  readonly objective: string | undefined;
-  /** Every profile run (one for single-profile-handler), with per-endpoint raw and weighted scores. */
-  readonly runs: readonly ProfileRun[];
-  /** The prefix-cache scorer's match, when one ran. */
-  readonly prefix: PrefixMatch | undefined;
-  /** Set when the scheduler failed and the pool's FailOpen mode chose a random ready endpoint: why. */
-  readonly failOpen?: string;
-}
+export type Decision = PickDecision;
 
 /** Blocks of the request's prefix the chosen endpoint was expected to hold, and blocks hashed. */
 export function prefixBlocks(d: Decision): { readonly matched: number; readonly total: number } | undefined {

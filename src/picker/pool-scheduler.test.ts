@@ -5,15 +5,15 @@ import { decisionRecord, formatDecision, prefixBlocks } from './decision.ts';
 import { PickerConfigError } from './framework/params.ts';
 import { seededRandom } from './framework/random.ts';
 import { builtinRegistry } from './plugins/index.ts';
-import { PoolScheduler, PoolSchedulers, toPickerConfig } from './pool-scheduler.ts';
-import { FIXTURE_NOW, chatBody, fakeEndpoint, fakeEndpoints, fakePool } from './testing.ts';
+import { PickerStates, toPickerConfig } from './pool-scheduler.ts';
+import { FIXTURE_NOW, chatBody, fakeEndpoint, fakeEndpoints, fakePool, testScheduler } from './testing.ts';
 
 const clock = () => FIXTURE_NOW;
 
 describe('PoolScheduler', () => {
   it('schedules with the default profile and reports every scorer per endpoint', () => {
     const eps = [fakeEndpoint('10.0.0.1:8000', { waiting: 4, kvCacheUsage: 0.5 }), fakeEndpoint('10.0.0.2:8000', { waiting: 0, kvCacheUsage: 0.2 })];
-    const s = new PoolScheduler(fakePool(eps), { random: seededRandom(1), now: clock });
+    const s = testScheduler(fakePool(eps), { random: seededRandom(1), now: clock });
     const d = s.schedule({ model: 'm', headers: {}, body: chatBody(2000) });
     assert.equal(d.endpoint, eps[1]);
     assert.deepEqual(d.targets, [eps[1]]);
@@ -38,7 +38,7 @@ describe('PoolScheduler', () => {
 
   it('sends prompts sharing a prefix back to the endpoint that served it (prefix affinity)', () => {
     const eps = fakeEndpoints(4);
-    const s = new PoolScheduler(fakePool(eps), { random: seededRandom(2), now: clock });
+    const s = testScheduler(fakePool(eps), { random: seededRandom(2), now: clock });
     const first = s.schedule({ model: 'm', headers: {}, body: chatBody(4000, 1) });
     for (let i = 0; i < 5; i++) {
       const again = s.schedule({ model: 'm', headers: {}, body: chatBody(4000, 1, `question ${i} `.repeat(30)) });
@@ -54,7 +54,7 @@ describe('PoolScheduler', () => {
   it('sheds sheddable requests on a saturated pool and serves the others', () => {
     const eps = fakeEndpoints(2, { waiting: 20, kvCacheUsage: 0.9 });
     const pool = fakePool(eps, { objectives: new Map([['batch', -1], ['chat', 5]]) });
-    const s = new PoolScheduler(pool, { now: clock });
+    const s = testScheduler(pool, { now: clock });
     assert.throws(
       () => s.schedule({ model: 'm', headers: { 'x-gateway-inference-objective': 'batch' }, body: chatBody(100) }),
       (err: unknown) => err instanceof GatewayError && err.code === 'shed' && err.status === 429 && err.headers['retry-after'] === '1',
@@ -67,7 +67,7 @@ describe('PoolScheduler', () => {
   it('treats stale metrics as saturated: sheds once the last scrape is older than 200 ms', () => {
     const pool = fakePool(fakeEndpoints(2), { objectives: new Map([['batch', -1]]) });
     let now = FIXTURE_NOW + 100;
-    const s = new PoolScheduler(pool, { now: () => now });
+    const s = testScheduler(pool, { now: () => now });
     const headers = { 'x-gateway-inference-objective': 'batch' };
     assert.equal(s.schedule({ model: 'm', headers }).priority, -1);
     now = FIXTURE_NOW + 300;
@@ -81,12 +81,12 @@ describe('PoolScheduler', () => {
       objectives: new Map([['batch', -1]]),
       pickerConfig: { apiVersion: 'llm-d.ai/v1alpha1', kind: 'EndpointPickerConfig', saturationDetector: { queueDepthThreshold: 10 } },
     });
-    const s = new PoolScheduler(pool, { now: clock });
+    const s = testScheduler(pool, { now: clock });
     assert.equal(s.schedule({ model: 'm', headers: { 'x-gateway-inference-objective': 'batch' } }).priority, -1);
   });
 
   it('503 when no endpoint is ready', () => {
-    const s = new PoolScheduler(fakePool([fakeEndpoint('a:1', {}, false)]), { now: clock });
+    const s = testScheduler(fakePool([fakeEndpoint('a:1', {}, false)]), { now: clock });
     assert.throws(() => s.schedule({ model: 'm', headers: {} }), (err: unknown) => err instanceof GatewayError && err.code === 'no_ready_endpoint');
   });
 
@@ -100,60 +100,56 @@ describe('PoolScheduler', () => {
     }));
     const pickerConfig = { apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig', plugins: [{ type: 'broken-scorer' }] };
     const eps = fakeEndpoints(3);
-    const open = new PoolScheduler(fakePool(eps, { pickerConfig, failureMode: 'FailOpen' }), { registry, now: clock });
+    const open = testScheduler(fakePool(eps, { pickerConfig, failureMode: 'FailOpen' }), { registry, now: clock });
     const d = open.schedule({ model: 'm', headers: {} });
     assert.equal(d.failOpen, 'boom');
     assert.ok(eps.includes(d.endpoint));
     assert.match(formatDecision(d), /fail-open=1/);
-    const closed = new PoolScheduler(fakePool(eps, { pickerConfig, failureMode: 'FailClose' }), { registry, now: clock });
+    const closed = testScheduler(fakePool(eps, { pickerConfig, failureMode: 'FailClose' }), { registry, now: clock });
     assert.throws(() => closed.schedule({ model: 'm', headers: {} }), (err: unknown) => err instanceof GatewayError && err.code === 'internal_error' && /boom/.test(err.message));
   });
 
   it('validates pickerConfig objects', () => {
     assert.equal(toPickerConfig(undefined), undefined);
     assert.throws(() => toPickerConfig({ apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig', plugins: [{ name: 'x' }] }), PickerConfigError);
-    assert.throws(() => new PoolScheduler(fakePool([], { pickerConfig: { kind: 'EndpointPickerConfig' } })), PickerConfigError);
+    assert.throws(() => testScheduler(fakePool([], { pickerConfig: { kind: 'EndpointPickerConfig' } })), PickerConfigError);
   });
 });
 
-describe('PoolSchedulers', () => {
+describe('learned state across snapshots (PickerStates)', () => {
   it('keeps the prefix index across snapshots of the same pool, and drops it for removed pools', () => {
     const eps = fakeEndpoints(4);
-    const schedulers = new PoolSchedulers({ random: seededRandom(3), now: clock });
-    const snapshot1 = fakePool(eps);
-    const first = schedulers.get(snapshot1).schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
-    assert.equal(schedulers.get(snapshot1), schedulers.get(snapshot1));
+    const states = new PickerStates();
+    const build = () => testScheduler(fakePool(eps), { state: states.forPool('default/pool'), random: seededRandom(3), now: clock });
+    const first = build().schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
 
-    // A reload: a new PoolRuntime object for the same pool gets a new scheduler but the same index.
-    const snapshot2 = fakePool(eps);
-    const s2 = schedulers.get(snapshot2);
-    assert.notEqual(s2, schedulers.get(snapshot1));
-    const again = s2.schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
+    // A reload: a new scheduler for the same pool, with the same index.
+    const again = build().schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
     assert.equal(again.endpoint, first.endpoint);
     assert.equal(prefixBlocks(again)?.matched, prefixBlocks(again)?.total);
 
     // The pool disappears from the config, then comes back: nothing learned survives.
-    schedulers.retain([]);
-    const back = schedulers.get(fakePool(eps)).schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
+    states.retain([]);
+    const back = build().schedule({ model: 'm', headers: {}, body: chatBody(3000, 7) });
     assert.equal(prefixBlocks(back)?.matched, 0);
   });
 
   it('forgets what it learned about endpoints that left the pool', () => {
     const eps = fakeEndpoints(1);
-    const schedulers = new PoolSchedulers({ now: clock });
-    schedulers.get(fakePool(eps)).schedule({ model: 'm', headers: {}, body: chatBody(3000) });
-    schedulers.get(fakePool(fakeEndpoints(2).slice(1)));
-    const back = schedulers.get(fakePool(eps)).schedule({ model: 'm', headers: {}, body: chatBody(3000) });
+    const states = new PickerStates();
+    const build = (endpoints: typeof eps) => testScheduler(fakePool(endpoints), { state: states.forPool('default/pool'), now: clock });
+    build(eps).schedule({ model: 'm', headers: {}, body: chatBody(3000) });
+    build(fakeEndpoints(2).slice(1));
+    const back = build(eps).schedule({ model: 'm', headers: {}, body: chatBody(3000) });
     assert.equal(prefixBlocks(back)?.matched, 0);
   });
 
-  it('falls back to the default profile on a config error and reports it', () => {
-    const errors: string[] = [];
-    const schedulers = new PoolSchedulers({ now: clock, onConfigError: (pool, err) => errors.push(`${pool.name}: ${err.message}`) });
-    const pool = fakePool(fakeEndpoints(2), { pickerConfig: { apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig', plugins: [{ type: 'no-such-scorer' }] } });
-    const s = schedulers.get(pool);
-    assert.equal(errors.length, 1);
-    assert.match(errors[0]!, /^pool: .*unknown plugin type no-such-scorer/);
-    assert.deepEqual([...s.scheduler.profiles.get('default')!.scorers.map((w) => w.scorer.type)], ['queue-scorer', 'kv-cache-utilization-scorer', 'prefix-cache-scorer']);
+  it('learns nothing from a pick with learn: false (a mirrored request)', () => {
+    const eps = fakeEndpoints(2);
+    const s = testScheduler(fakePool(eps), { random: seededRandom(4), now: clock });
+    s.schedule({ model: 'm', headers: {}, body: chatBody(3000, 9), learn: false });
+    const after = s.schedule({ model: 'm', headers: {}, body: chatBody(3000, 9) });
+    assert.equal(prefixBlocks(after)?.matched, 0);
+    assert.equal(s.picker.prefixIndexSize(), prefixBlocks(after)?.total);
   });
 });

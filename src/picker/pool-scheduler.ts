@@ -1,50 +1,34 @@
-// The gateway's entry point to the endpoint picker: one PoolScheduler per InferencePool runtime
-// (built from the pool's EndpointPickerConfig, or the default profile), whose `schedule` runs
-// admission, then the scheduling cycle, then returns the Decision.
+// A pool's endpoint picker (the runtime PoolPicker contract): built once per snapshot by the compiler
+// from the pool's validated EndpointPickerConfig (or the default profile), it runs one scheduling
+// cycle per request over the endpoints admission allowed, and returns the Decision.
 //
 // State that must outlive a config reload (the prefix index) lives in a PoolPickerState, one per
-// pool `namespace/name`, held by a PickerStates that the gateway keeps for its whole life. Each new
-// snapshot gets new PoolSchedulers (cheap: parse and instantiate plugins) that reuse their pool's
-// state. PoolSchedulers bundles this: `get(pool)` caches a scheduler per PoolRuntime object.
+// pool `namespace/name`, held by a PickerStates that the gateway keeps for its whole life; each new
+// snapshot's PoolScheduler reuses its pool's state. Admission (priority, shedding, flow control) is
+// not the picker's job: it runs before, in admission/.
 import { GatewayError } from '../errors.ts';
-import { endpointPickerConfigSchema } from '../config/schemas/index.ts';
 import type { EndpointPickerConfig } from '../config/schemas/index.ts';
-import { admit, headerValue, priorityOf } from '../admission/pool-admission.ts';
-import type { Decision } from './decision.ts';
-import type { EndpointState } from '../runtime/endpoint.ts';
+import { endpointPickerConfigSchema } from '../config/schemas/index.ts';
+import type { EndpointState, SaturationThresholds } from '../runtime/endpoint.ts';
+import type { PickDecision, PickInput, PoolPicker } from '../runtime/picker.ts';
 import { loadScheduler } from './framework/loader.ts';
 import { PickerConfigError } from './framework/params.ts';
 import { transientHandle } from './framework/registry.ts';
 import type { PluginHandle, PluginRegistry } from './framework/registry.ts';
 import type { Scheduler } from './framework/scheduler.ts';
-import type { CycleState, RequestHeaders, SchedulingRequest } from './framework/types.ts';
+import type { CycleState, SchedulingRequest } from './framework/types.ts';
 import { BUILTIN_PLUGINS } from './plugins/index.ts';
 import { randomChoice } from './plugins/pickers/random.ts';
+import { prefixIndexSize } from './prefix-index-size.ts';
 import { cacheSaltOf, promptText } from './request.ts';
+import { headerValue } from '../http/headers.ts';
 
-/** What the picker needs of a pool; `PoolRuntime` (config/snapshot.ts) satisfies it. */
-export interface PoolInput {
+/** What the picker needs to know of a pool. */
+export interface PoolIdentity {
   readonly namespace: string;
   readonly name: string;
-  readonly endpoints: readonly EndpointState[];
-  /** InferenceObjective name → priority. */
-  readonly objectives: ReadonlyMap<string, number>;
-  /** FailOpen: when the scheduler itself fails (a plugin error), pick a random ready endpoint. */
+  /** FailOpen: when the scheduler itself fails (a plugin error), pick a random admitted endpoint. */
   readonly failureMode: 'FailOpen' | 'FailClose';
-  /** A validated EndpointPickerConfig, or undefined for the default profile. */
-  readonly pickerConfig?: unknown;
-}
-
-export interface ScheduleInput {
-  /** The body's `model`. */
-  readonly model: string;
-  /** The model sent upstream (after overrides); defaults to `model`. */
-  readonly targetModel?: string | undefined;
-  readonly headers: RequestHeaders;
-  /** The parsed OpenAI body: `messages` / `prompt` feed prefix affinity, `cache_salt` seeds it. */
-  readonly body?: Readonly<Record<string, unknown>> | undefined;
-  /** Prompt text to hash instead of the one derived from `body`. */
-  readonly prompt?: string | undefined;
 }
 
 /** Learned per-pool state, kept across config reloads; it is the PluginHandle of that pool's plugins. */
@@ -100,7 +84,7 @@ export function buildScheduler(config: EndpointPickerConfig | undefined, options
   return loadScheduler(config, options.registry ?? BUILTIN_PLUGINS, options.handle ?? transientHandle());
 }
 
-/** Validates an EndpointPickerConfig object (e.g. `PoolRuntime.pickerConfig`). */
+/** Validates an EndpointPickerConfig object; throws PickerConfigError naming the field. */
 export function toPickerConfig(value: unknown): EndpointPickerConfig | undefined {
   if (value === undefined || value === null) return undefined;
   const parsed = endpointPickerConfigSchema.safeParse(value);
@@ -113,29 +97,35 @@ export function toPickerConfig(value: unknown): EndpointPickerConfig | undefined
 export interface PoolSchedulerOptions extends BuildOptions {
   /** The pool's learned state; default: a fresh one (nothing is kept across reloads). */
   readonly state?: PoolPickerState;
+  /** The pool's current endpoints: what was learned about others is forgotten. */
+  readonly endpoints?: readonly EndpointState[];
   /** Uniform in [0, 1); default Math.random. */
   readonly random?: () => number;
   /** Clock for metric ages; default performance.now (the scraper's clock). */
   readonly now?: () => number;
 }
 
-export class PoolScheduler {
+export class PoolScheduler implements PoolPicker {
   /** `namespace/name`. */
   readonly key: string;
-  readonly pool: PoolInput;
+  readonly pool: PoolIdentity;
   readonly scheduler: Scheduler;
   readonly #random: () => number;
   readonly #now: () => number;
 
-  /** Throws PickerConfigError when the pool's EndpointPickerConfig cannot be honoured. */
-  constructor(pool: PoolInput, options: PoolSchedulerOptions = {}) {
+  /** `config` is already validated (compile parses it once). Throws PickerConfigError when it cannot be honoured. */
+  constructor(pool: PoolIdentity, config: EndpointPickerConfig | undefined, options: PoolSchedulerOptions = {}) {
     this.key = `${pool.namespace}/${pool.name}`;
     this.pool = pool;
     const state = options.state ?? new PoolPickerState();
-    this.scheduler = loadScheduler(toPickerConfig(pool.pickerConfig), options.registry ?? BUILTIN_PLUGINS, options.handle ?? state);
-    state.retainEndpoints(new Set(pool.endpoints.map((ep) => ep.key)));
+    this.scheduler = loadScheduler(config, options.registry ?? BUILTIN_PLUGINS, options.handle ?? state);
+    if (options.endpoints) state.retainEndpoints(new Set(options.endpoints.map((ep) => ep.key)));
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? (() => performance.now());
+  }
+
+  get saturation(): SaturationThresholds {
+    return this.scheduler.saturation;
   }
 
   /** Config that was accepted but has no effect (for status and logs). */
@@ -143,34 +133,37 @@ export class PoolScheduler {
     return this.scheduler.warnings;
   }
 
+  prefixIndexSize(): number {
+    return prefixIndexSize(this.scheduler);
+  }
+
   /**
-   * Admission, then one scheduling cycle. Throws GatewayError: `shed` (429, retry-after) for a
-   * sheddable request on a saturated pool, `no_ready_endpoint` (503) when no endpoint can serve,
-   * `internal_error` (500) when a plugin fails and the pool is FailClose.
+   * One scheduling cycle over the admitted endpoints. Throws GatewayError: `no_ready_endpoint` (503)
+   * when there are none or the filters leave none, `internal_error` (500) when a plugin fails and
+   * the pool is FailClose.
    */
-  schedule(input: ScheduleInput): Decision {
-    const now = this.#now();
-    const { priority, objective } = priorityOf(input.headers, this.pool.objectives);
-    const ready = admit(this.pool, priority, this.scheduler.saturation, now);
+  pick(input: PickInput): PickDecision {
+    const endpoints = input.endpoints;
+    if (endpoints.length === 0) throw new GatewayError('no_ready_endpoint', `InferencePool ${this.key} has no ready endpoint`);
     const request: SchedulingRequest = {
       requestId: headerValue(input.headers, 'x-request-id') ?? '',
       model: input.model,
-      targetModel: input.targetModel ?? input.model,
-      prompt: input.prompt ?? promptText(input.body, this.scheduler.promptChars),
+      targetModel: input.targetModel,
+      prompt: promptText(input.body, this.scheduler.promptChars),
       cacheSalt: cacheSaltOf(input.body),
       headers: input.headers,
-      priority,
+      priority: input.priority,
     };
-    const cycle: CycleState = { now, random: this.#random, prefix: undefined };
+    const cycle: CycleState = { now: this.#now(), random: this.#random, prefix: undefined, learn: input.learn };
     try {
-      const result = this.scheduler.schedule(cycle, request, ready);
+      const result = this.scheduler.schedule(cycle, request, endpoints);
       return {
         pool: this.key,
         endpoint: result.targets[0]!,
         targets: result.targets,
         profile: result.primaryProfile,
-        priority,
-        objective,
+        priority: input.priority,
+        objective: input.objective,
         runs: [...result.runs.values()],
         prefix: cycle.prefix,
       };
@@ -178,66 +171,10 @@ export class PoolScheduler {
       if (err instanceof GatewayError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (this.pool.failureMode === 'FailOpen') {
-        const endpoint = randomChoice(ready, 1, this.#random)[0]!;
-        return { pool: this.key, endpoint, targets: [endpoint], profile: '', priority, objective, runs: [], prefix: undefined, failOpen: message };
+        const endpoint = randomChoice(endpoints, 1, this.#random)[0]!;
+        return { pool: this.key, endpoint, targets: [endpoint], profile: '', priority: input.priority, objective: input.objective, runs: [], prefix: undefined, failOpen: message };
       }
       throw new GatewayError('internal_error', `the endpoint picker of InferencePool ${this.key} failed (failureMode FailClose): ${message}`, { cause: err });
-    }
-  }
-}
-
-export interface PoolSchedulersOptions {
-  readonly states?: PickerStates;
-  readonly registry?: PluginRegistry;
-  readonly random?: () => number;
-  readonly now?: () => number;
-  /**
-   * Called when a pool's EndpointPickerConfig cannot be honoured; that pool then uses the default
-   * profile (as the compiler does for a config that fails validation). Default: ignore.
-   */
-  readonly onConfigError?: (pool: PoolInput, error: PickerConfigError) => void;
-}
-
-/** Schedulers for the pools of the current snapshot, sharing learned state across snapshots. */
-export class PoolSchedulers {
-  readonly states: PickerStates;
-  readonly #options: PoolSchedulersOptions;
-  #byPool = new WeakMap<PoolInput, PoolScheduler>();
-
-  constructor(options: PoolSchedulersOptions = {}) {
-    this.states = options.states ?? new PickerStates();
-    this.#options = options;
-  }
-
-  /** The scheduler of `pool`, built on first use for this PoolRuntime object. */
-  get(pool: PoolInput): PoolScheduler {
-    let s = this.#byPool.get(pool);
-    if (!s) {
-      s = this.#build(pool);
-      this.#byPool.set(pool, s);
-    }
-    return s;
-  }
-
-  /** Drops learned state of pools not in `poolKeys` (`namespace/name`); call after a snapshot swap. */
-  retain(poolKeys: Iterable<string>): void {
-    this.states.retain(poolKeys);
-  }
-
-  #build(pool: PoolInput): PoolScheduler {
-    const o = this.#options;
-    const options: PoolSchedulerOptions = {
-      state: this.states.forPool(`${pool.namespace}/${pool.name}`),
-      ...(o.registry ? { registry: o.registry } : {}),
-      ...(o.random ? { random: o.random } : {}),
-      ...(o.now ? { now: o.now } : {}),
-    };
-    try {
-      return new PoolScheduler(pool, options);
-    } catch (err) {
-      if (!(err instanceof PickerConfigError)) throw err;
-      o.onConfigError?.(pool, err);
-      return new PoolScheduler({ ...pool, pickerConfig: undefined }, options);
     }
   }
 }

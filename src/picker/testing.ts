@@ -4,7 +4,22 @@
 import type { EndpointState, ModelServerMetrics } from '../runtime/endpoint.ts';
 import { emptyMetrics } from '../runtime/endpoint.ts';
 import type { CycleState, SchedulingRequest } from './framework/types.ts';
-import type { PoolInput } from './pool-scheduler.ts';
+import type { PickDecision } from '../runtime/picker.ts';
+import { schedulePool } from '../pipeline/schedule-pool.ts';
+import type { ScheduleInput } from '../pipeline/schedule-pool.ts';
+import type { Scheduler } from './framework/scheduler.ts';
+import { PoolScheduler, toPickerConfig } from './pool-scheduler.ts';
+import type { PoolSchedulerOptions } from './pool-scheduler.ts';
+
+/** A pool as tests describe it: identity, endpoints, objectives and an unvalidated picker config. */
+export interface FakePool {
+  readonly namespace: string;
+  readonly name: string;
+  readonly endpoints: readonly EndpointState[];
+  readonly objectives: ReadonlyMap<string, number>;
+  readonly failureMode: 'FailOpen' | 'FailClose';
+  readonly pickerConfig?: unknown;
+}
 
 export const FIXTURE_NOW = 1_000_000;
 
@@ -28,7 +43,7 @@ export function fakeEndpoints(n: number, metrics: Partial<ModelServerMetrics> = 
   return Array.from({ length: n }, (_, i) => fakeEndpoint(`10.0.0.${i + 1}:8000`, metrics));
 }
 
-export function fakePool(endpoints: readonly EndpointState[], extra: Partial<PoolInput> = {}): PoolInput {
+export function fakePool(endpoints: readonly EndpointState[], extra: Partial<FakePool> = {}): FakePool {
   return { namespace: 'default', name: 'pool', endpoints, objectives: new Map(), failureMode: 'FailClose', ...extra };
 }
 
@@ -45,4 +60,19 @@ export function chatBody(chars: number, group = 0, question = 'hello'): Record<s
   const unit = `You are assistant number ${group}. Answer briefly and precisely. `;
   const system = unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
   return { model: 'm', messages: [{ role: 'system', content: system }, { role: 'user', content: question }] };
+}
+
+/** A pool's PoolScheduler plus `schedule` = admission then pick (pipeline/schedule-pool.ts), as the pick stage runs them. */
+export interface TestScheduler {
+  readonly key: string;
+  readonly picker: PoolScheduler;
+  readonly scheduler: Scheduler;
+  schedule(input: ScheduleInput): PickDecision;
+}
+
+/** Validates the pool's picker config (throws PickerConfigError) and builds its scheduler, as compile does. */
+export function testScheduler(pool: FakePool, options: PoolSchedulerOptions = {}): TestScheduler {
+  const picker = new PoolScheduler(pool, toPickerConfig(pool.pickerConfig), { endpoints: pool.endpoints, ...options });
+  const now = options.now ?? (() => performance.now());
+  return { key: picker.key, picker, scheduler: picker.scheduler, schedule: (input) => schedulePool({ ...pool, picker }, input, now()) };
 }

@@ -6,12 +6,13 @@
 // Contract: stages set the fields they own (listed per field) and read the ones earlier stages set;
 // telemetry subscribers only read. All fields are initialised in the constructor so every context
 // has the same shape (one hidden class on the hot path).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.ts';
 import type { EndpointState } from './endpoint.ts';
 import type { PickDecision } from './picker.ts';
 import type { CompiledRule, ListenerRuntime, RuntimeSnapshot, WeightedBackend } from './snapshot.ts';
-import type { ClientSchema, Operation, Translator } from './translator.ts';
+import type { HeaderOps } from './filters.ts';
+import type { ClientSchema, Operation, ResponseTranslator, Translator } from './translator.ts';
 import { emptyUsage } from './usage.ts';
 import type { TokenUsage } from './usage.ts';
 
@@ -29,12 +30,34 @@ export interface Principal {
 /** Why a request ended without being forwarded, or how it failed (Hubble-style verdicts). */
 export type Verdict = 'FORWARDED' | 'DROPPED' | 'ERROR';
 
+/**
+ * What one attempt sends, built by the attempt stages (choose backend → pick → translate) and sent by
+ * the send stage. A new plan per attempt: a retry on another backend is planned from scratch.
+ */
+export interface UpstreamPlan {
+  /** `http://10.0.0.1:8000`; '' until the pick stage chose a pool endpoint. */
+  origin: string;
+  hostHeader: string;
+  /** Path with query string. */
+  path: string;
+  /** The client's headers, or a copy with the rule's and backendRef's changes; hop-by-hop ones are dropped at send. */
+  headers: IncomingHttpHeaders;
+  /** Headers set on top of `headers` (translator, credentials, picker). */
+  readonly set: Record<string, string>;
+  /** The read body, or the client request to stream through (then it cannot be resent). */
+  body: Buffer | IncomingMessage | undefined;
+  /** AI requests: the response side of the translator (usage, model, client schema). */
+  response: ResponseTranslator | undefined;
+  /** ResponseHeaderModifier of the rule or backendRef. */
+  responseHeaders: HeaderOps | undefined;
+}
+
 /** One try at an upstream (the forward stage makes one or more). */
 export interface Attempt {
   /** 1-based. */
   readonly n: number;
-  /** Backend resource id (`AIServiceBackend ns/name`, `InferencePool ns/name`, …). */
-  readonly backend: string;
+  /** Backend resource id (`AIServiceBackend ns/name`, `InferencePool ns/name`, …); '' before it is chosen. */
+  backend: string;
   /** `address:port` of the endpoint, or the origin for fqdn backends; '' before it is known. */
   endpoint: string;
   readonly startedAt: number;
@@ -47,6 +70,10 @@ export interface Attempt {
   error: string | undefined;
   /** Whether the forward stage tried again after this attempt. */
   retried: boolean;
+  /** Upstream statuses that make this attempt a retry instead of the answer (set by the forward stage). */
+  readonly retryOn: ReadonlySet<number> | undefined;
+  /** Set by the send stage: the upstream answered a status in `retryOn` (the body was discarded). */
+  retryStatus: number;
 }
 
 export class RequestContext {
@@ -108,6 +135,11 @@ export class RequestContext {
   endpoint: EndpointState | undefined = undefined;
   decision: PickDecision | undefined = undefined;
   translator: Translator | undefined = undefined;
+  /** Endpoints of the chosen pool that admission let this request use. */
+  candidates: readonly EndpointState[] | undefined = undefined;
+  /** The current attempt and what it sends. */
+  attempt: Attempt | undefined = undefined;
+  upstream: UpstreamPlan | undefined = undefined;
 
   // forward stage
   /** performance.now() by which the response must have started (Infinity = no limit). */

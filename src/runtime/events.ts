@@ -53,7 +53,7 @@ export const events = {
   route: new EventChannel<RequestContext>('sluice:request:route'),
   /** Admission passed: `ctx.principal`, `ctx.priority` are set. */
   admit: new EventChannel<RequestContext>('sluice:request:admit'),
-  /** An attempt starts: its backend is chosen. */
+  /** An attempt starts (its backend is chosen next: read `attempt.backend` at attemptEnd). */
   attemptStart: new EventChannel<AttemptEvent>('sluice:attempt:start'),
   /** The endpoint picker chose an endpoint of an InferencePool: `ctx.decision`. */
   pick: new EventChannel<AttemptEvent>('sluice:attempt:pick'),

@@ -2,14 +2,15 @@
 // A snapshot is immutable once built (except the live endpoint state it points at and round-robin
 // counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
 // started with until it finishes.
-import type { EndpointState } from './endpoint.ts';
+import type { EndpointState, SaturationThresholds } from './endpoint.ts';
+import type { PoolPicker } from './picker.ts';
+import type { BackendSchema } from './translator.ts';
+import type { UpstreamAuth } from './upstream-auth.ts';
 import type { RouteMatcher } from './routes.ts';
 import type { CompiledFilters } from './filters.ts';
 import type { Condition } from './conditions.ts';
 import type { Problem } from '../config/problems.ts';
 
-/** Backend API schemas Sluice can speak upstream (more arrive with the provider translators). */
-export type BackendSchemaName = 'OpenAI';
 
 /** An upstream address for a Backend or Service endpoint. */
 export interface UpstreamTarget {
@@ -25,8 +26,10 @@ export interface EndpointsBackend {
   readonly kind: 'endpoints';
   /** `Backend default/name` or `Service default/name`, for errors and logs. */
   readonly id: string;
-  readonly schema: { readonly name: BackendSchemaName; readonly prefix: string };
+  readonly schema: BackendSchema;
   readonly targets: readonly UpstreamTarget[];
+  /** The credential the gateway sends to this backend (BackendSecurityPolicy), if any. */
+  readonly auth?: UpstreamAuth | undefined;
   /** Round-robin cursor (the only mutable field). */
   cursor: number;
 }
@@ -41,8 +44,18 @@ export interface PoolRuntime {
   readonly objectives: ReadonlyMap<string, number>;
   /** Where the picker config came from, for status and logs. */
   readonly pickerConfigSource: string;
-  /** The EndpointPickerConfig document (validated), when one was found. */
-  readonly pickerConfig?: unknown;
+  /** The pool's endpoint picker, built once from its EndpointPickerConfig. */
+  readonly picker: PoolPicker;
+  /** Flow control (EndpointPickerConfig `flowControl`), or undefined: sheddable requests are shed at once. */
+  readonly flowControl: FlowControlSettings | undefined;
+}
+
+export interface FlowControlSettings {
+  /** How long a request may wait before it is rejected. */
+  readonly requestTtlMs: number;
+  /** Queued requests per pool before newcomers are rejected (0 = unlimited). */
+  readonly maxRequests: number;
+  readonly thresholds: SaturationThresholds;
 }
 
 export interface PoolBackend {
@@ -74,6 +87,11 @@ export interface CompiledRule {
   /** e.g. `AIGatewayRoute default/my-route rule 0`. */
   readonly id: string;
   readonly routeKind: 'HTTPRoute' | 'AIGatewayRoute' | 'GRPCRoute' | 'TLSRoute';
+  /**
+   * An inference rule: an AIGatewayRoute rule, or an HTTPRoute rule with an InferencePool backend (the
+   * Inference Extension's pattern). Its requests on an AI endpoint are parsed, translated and accounted.
+   */
+  readonly ai: boolean;
   readonly routeKey: string;
   readonly ruleIndex: number;
   readonly ruleName?: string | undefined;

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import type { PortBinding, TlsCertificate } from '../runtime/snapshot.ts';
-import type { DataPlane } from './handler.ts';
+import type { DataPlane } from './data-plane.ts';
 
 interface Bound {
   /** The listening server (a TCP server when the port also speaks h2c, or for TLS passthrough). */

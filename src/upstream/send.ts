@@ -1,101 +1,109 @@
-// Sends one attempt to one upstream origin through its keep-alive undici Pool and streams the
-// response back unbuffered (`attempt`). Maps upstream failures to catalogue errors:
-// refused/reset → 502, no response within the attempt's time → 504, 5xx on AI routes → 502 (with the
-// upstream's message). Retries live with the caller, which decides what is safe to resend.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+// The send stage: one attempt to one upstream origin through its keep-alive undici Pool, the response
+// streamed back as it arrives — through the translator's response side on AI requests (usage, model,
+// the client's schema), byte for byte otherwise. Failures before the response starts reject with a
+// catalogue error (refused/reset → 502, no response within the attempt's time → 504) so the forward
+// stage may try again; a status in the plan's retryOn is discarded and marked for a retry. After the
+// response has started nothing is retried: a failure ends an AI stream with an error event in the
+// client's schema, and cuts any other response so the client sees it incomplete.
+//
+// Hot path: undici's dispatch handler API rather than `request()` (no AbortSignal, no intermediate
+// Readable, one closure set per attempt); the attempt keeps its own timer because undici's
+// headersTimeout runs on coarse timers.
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { GatewayError } from '../errors.ts';
-import type { UpstreamPools } from './pools.ts';
+import { GatewayError, errorStreamEvent } from '../errors.ts';
 import { applyHeaderOps } from '../http/filters.ts';
-import type { HeaderOps } from '../runtime/filters.ts';
+import { DROP_REQUEST_HEADERS, DROP_RESPONSE_HEADERS } from '../http/headers.ts';
+import type { RequestContext, UpstreamPlan } from '../runtime/context.ts';
+import { events } from '../runtime/events.ts';
+import { setUsage } from '../runtime/usage.ts';
+import type { Next } from '../pipeline/compose.ts';
+import type { UpstreamPools } from './pools.ts';
 
-/** Connection-specific (hop-by-hop) headers, never forwarded (RFC 9110 §7.6.1; HTTP/2 forbids them). */
-export const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
-/** Request headers never forwarded: hop-by-hop plus the ones the proxy recomputes. */
-const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect']);
-const DROP_RESPONSE = new Set(HOP_BY_HOP);
+/** Error bodies read from an upstream to translate them (the rest is discarded). */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
-export interface UpstreamRequest {
-  readonly origin: string;
-  readonly hostHeader: string;
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  /** The already-read body, or the client request to stream through (then it cannot be resent). */
-  readonly body: Buffer | IncomingMessage | undefined;
-  /** Extra headers set on the upstream request. */
-  readonly setHeaders?: Record<string, string> | undefined;
-  /** Time allowed until the upstream's response headers arrive; 0 = none. */
-  timeoutMs: number;
-}
-
-export interface AttemptOptions {
-  /** Map upstream 5xx to a 502 catalogue error instead of passing it through. */
-  readonly mapServerErrors: boolean;
-  /** ResponseHeaderModifier of the rule, applied to the upstream's response headers. */
-  readonly responseHeaders?: HeaderOps | undefined;
-  /** Headers the gateway adds (e.g. CORS). */
-  readonly extraHeaders?: Record<string, string> | undefined;
-  /** Statuses that make this attempt a retry instead of the answer (its body is discarded). */
-  readonly retryOn?: ReadonlySet<number> | undefined;
-}
-
-export type AttemptResult = { readonly kind: 'done'; readonly status: number; readonly bytes: number } | { readonly kind: 'retry'; readonly status: number };
-
-function upstreamHeaders(ur: UpstreamRequest): Record<string, string | string[]> {
+function upstreamHeaders(plan: UpstreamPlan): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const name in ur.headers) {
+  const from = plan.headers;
+  for (const name in from) {
     // HTTP/2 pseudo-headers (':path' …) of requests on h2 listeners are not forwarded.
-    if (DROP_REQUEST.has(name) || name.charCodeAt(0) === 58 /* ':' */) continue;
-    const v = ur.headers[name];
+    if (DROP_REQUEST_HEADERS.has(name) || name.charCodeAt(0) === 58 /* ':' */) continue;
+    const v = from[name];
     if (v !== undefined) headers[name] = v;
   }
-  headers['host'] = ur.hostHeader;
-  if (ur.setHeaders) for (const k in ur.setHeaders) headers[k] = ur.setHeaders[k]!;
-  if (Buffer.isBuffer(ur.body)) headers['content-length'] = String(ur.body.length);
-  else if (ur.headers['content-length'] !== undefined) headers['content-length'] = ur.headers['content-length'];
+  headers['host'] = plan.hostHeader;
+  const set = plan.set;
+  for (const k in set) headers[k] = set[k]!;
+  if (Buffer.isBuffer(plan.body)) headers['content-length'] = String(plan.body.length);
+  else if (from['content-length'] !== undefined) headers['content-length'] = from['content-length'];
   return headers;
 }
 
-/**
- * One attempt: sends the request and, unless its status asks for a retry, streams the response to
- * the client as it arrives. Built on undici's dispatch handler API rather than `request()` because it
- * is the hot path: no AbortSignal, no intermediate Readable, one closure set per request; the attempt
- * timeout is undici's own headersTimeout. Rejects with a catalogue error before the response starts;
- * after that, a failure cuts the client response (the only honest signal left).
- */
-export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerResponse, opts: AttemptOptions): Promise<AttemptResult> {
-  const headers = upstreamHeaders(ur);
-  return new Promise<AttemptResult>((resolve, reject) => {
+/** Where the failure of an attempt is described: the backend resource, never its address. */
+function backendName(ctx: RequestContext): string {
+  return ctx.backend?.target.id ?? 'the backend';
+}
+
+export function sendStage(pools: UpstreamPools) {
+  return function send(ctx: RequestContext, next: Next): Promise<void> {
+    return sendAttempt(pools, ctx).then(next);
+  };
+}
+
+export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<void> {
+  const plan = ctx.upstream!;
+  const attempt = ctx.attempt!;
+  const res: ServerResponse = ctx.res;
+  const rule = ctx.rule!;
+  // The attempt's time: timeouts.backendRequest, within what is left of timeouts.request.
+  const remaining = ctx.deadline - performance.now();
+  if (remaining <= 0) return Promise.reject(new GatewayError('upstream_timeout', `${rule.id}: timeouts.request (${rule.requestTimeoutMs} ms) expired after ${attempt.n - 1} attempt(s)`));
+  const limit = Math.min(rule.backendTimeoutMs > 0 ? rule.backendTimeoutMs : Infinity, remaining);
+  const timeoutMs = Number.isFinite(limit) ? Math.ceil(limit) : 0;
+  const headers = upstreamHeaders(plan);
+  const translator = plan.response;
+  const endpoint = ctx.endpoint;
+  if (endpoint) endpoint.inflight++;
+  return new Promise<void>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     let started = false;
     let settled = false;
     let status = 0;
-    let bytes = 0;
-    let errorText: string | undefined;
     let discard = false;
+    let errorChunks: Buffer[] | undefined;
+    let errorSize = 0;
+    let upstreamHead: IncomingHttpHeaders = {};
     const onClose = () => {
       if (!res.writableFinished) controller?.abort(new Error('client disconnected'));
     };
     res.once('close', onClose);
-    // undici's own headersTimeout runs on coarse timers (hundreds of ms late), so the attempt keeps
-    // its own timer, cleared when the response starts.
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    if (ur.timeoutMs > 0) {
+    if (timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
         controller?.abort(new Error('attempt timed out'));
-      }, ur.timeoutMs);
+      }, timeoutMs);
     }
-    const finish = (r: AttemptResult | GatewayError) => {
+    const finish = (err?: GatewayError) => {
       if (settled) return;
       settled = true;
+      if (endpoint) endpoint.inflight--;
       if (timer) clearTimeout(timer);
       res.off('close', onClose);
-      if (r instanceof GatewayError) reject(r);
-      else resolve(r);
+      if (err) reject(err);
+      else resolve();
+    };
+    const write = (data: Buffer | string | undefined): boolean => {
+      if (data === undefined || data.length === 0) return true;
+      if (ctx.firstByteAt === 0) {
+        ctx.firstByteAt = performance.now();
+        events.firstByte.publish(ctx);
+      }
+      ctx.bytesOut += data.length;
+      return res.write(data);
     };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
@@ -106,22 +114,35 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
       onResponseStart(_c, statusCode, fromUpstream) {
         if (timer) clearTimeout(timer);
         status = statusCode;
-        if (opts.retryOn?.has(statusCode)) {
+        attempt.status = statusCode;
+        attempt.headersAt = performance.now();
+        events.upstreamHeaders.publish({ ctx, attempt });
+        if (attempt.retryOn?.has(statusCode)) {
           discard = true;
           return;
         }
-        if (opts.mapServerErrors && statusCode >= 500) {
-          errorText = '';
+        upstreamHead = fromUpstream as IncomingHttpHeaders;
+        if (translator && (statusCode < 200 || statusCode >= 300)) {
+          errorChunks = [];
           return;
         }
         const out: Record<string, string | string[]> = {};
         for (const name in fromUpstream) {
-          if (DROP_RESPONSE.has(name)) continue;
+          if (DROP_RESPONSE_HEADERS.has(name)) continue;
           const v = fromUpstream[name];
           if (v !== undefined) out[name] = v;
         }
-        if (opts.responseHeaders) applyHeaderOps(out, opts.responseHeaders);
-        if (opts.extraHeaders) for (const k in opts.extraHeaders) out[k] = opts.extraHeaders[k]!;
+        if (translator) {
+          const head = translator.head(statusCode, upstreamHead);
+          if (head.rewritesBody) {
+            delete out['content-length'];
+            delete out['content-encoding'];
+          }
+          if (head.contentType !== undefined) out['content-type'] = head.contentType;
+        }
+        if (plan.responseHeaders) applyHeaderOps(out, plan.responseHeaders);
+        const extra = ctx.responseHeaders;
+        if (extra) for (const k in extra) out[k] = extra[k]!;
         res.writeHead(statusCode, out);
         started = true;
         // A stream's first byte must not wait for the first chunk; whole bodies go out with their headers.
@@ -130,43 +151,65 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
       },
       onResponseData(c, chunk) {
         if (discard) return;
-        if (errorText !== undefined) {
-          if (errorText.length < 4096) errorText += chunk.toString('utf8');
+        if (errorChunks) {
+          if (errorSize < ERROR_BODY_LIMIT) {
+            errorChunks.push(chunk);
+            errorSize += chunk.length;
+          }
           return;
         }
-        bytes += chunk.length;
-        if (!res.write(chunk)) {
+        if (!write(translator ? translator.push(chunk) : chunk)) {
           c.pause();
           res.once('drain', () => c.resume());
         }
       },
       onResponseEnd() {
-        if (discard) return finish({ kind: 'retry', status });
-        if (errorText !== undefined) {
-          return finish(new GatewayError('upstream_error', `upstream ${ur.origin} answered ${status}: ${upstreamMessage(errorText)}`, { headers: { 'x-sluice-upstream-status': String(status) } }));
+        if (discard) {
+          attempt.retryStatus = status;
+          return finish();
+        }
+        if (errorChunks) {
+          const e = ctx.translator!.error(status, upstreamHead, Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT));
+          const extra: Record<string, string> = { ...ctx.responseHeaders, 'content-type': e.contentType, 'content-length': String(Buffer.byteLength(e.body)) };
+          if (e.status !== status) extra['x-sluice-upstream-status'] = String(status);
+          res.writeHead(e.status, extra);
+          res.end(e.body);
+          return finish();
+        }
+        if (translator) {
+          write(translator.end());
+          setUsage(ctx.usage, translator.usage);
+          ctx.responseModel = translator.responseModel ?? ctx.requestModel;
+          events.usage.publish(ctx);
         }
         res.end();
-        finish({ kind: 'done', status, bytes });
+        finish();
       },
       onResponseError(_c, err) {
-        if (started) {
-          // Headers are out: cut the response so the client sees it incomplete.
-          res.destroy(err);
-          return finish(new GatewayError('upstream_error', `upstream ${ur.origin} failed mid-response: ${describe(err)}`, { cause: err }));
-        }
         const code = (err as { code?: string }).code;
-        if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `upstream ${ur.origin} did not respond within ${ur.timeoutMs} ms`));
+        if (started) {
+          const e = new GatewayError('upstream_error', `${backendName(ctx)} failed mid-response: ${describe(err)}`, { cause: err });
+          if (translator && ctx.clientSchema && !res.destroyed && isEventStream(res)) {
+            // The stream cannot get a status any more: its last event says what happened.
+            write(errorStreamEvent(e, ctx.clientSchema, ctx.id));
+            res.end();
+          } else {
+            res.destroy(err);
+          }
+          return finish(e);
+        }
+        if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `${backendName(ctx)} did not respond within ${timeoutMs} ms`));
         if (res.destroyed) return finish(new GatewayError('upstream_error', 'client disconnected', { cause: err }));
-        finish(new GatewayError('upstream_unreachable', `upstream ${ur.origin} is unreachable: ${describe(err)}`, { cause: err }));
+        finish(new GatewayError('upstream_unreachable', `${backendName(ctx)} is unreachable: ${describe(err)}`, { cause: err }));
       },
     };
-    pools.get(ur.origin).dispatch(
+    pools.get(plan.origin).dispatch(
       {
-        origin: ur.origin,
-        path: ur.path,
-        method: ur.method as Dispatcher.HttpMethod,
+        origin: plan.origin,
+        path: plan.path,
+        method: ctx.method as Dispatcher.HttpMethod,
         headers,
-        body: (ur.body ?? null) as Buffer | Readable | null,
+        body: (plan.body ?? null) as Buffer | Readable | null,
         headersTimeout: 0,
         bodyTimeout: 0,
       },
@@ -175,11 +218,16 @@ export function attempt(pools: UpstreamPools, ur: UpstreamRequest, res: ServerRe
   });
 }
 
+function isEventStream(res: ServerResponse): boolean {
+  const t = res.getHeader('content-type');
+  return typeof t === 'string' && t.includes('event-stream');
+}
+
 /** Sends a copy of a request and discards the answer (RequestMirror). Never throws. */
-export function sendMirror(pools: UpstreamPools, ur: UpstreamRequest): void {
+export function sendMirror(pools: UpstreamPools, method: string, plan: UpstreamPlan, timeoutMs: number): void {
   pools
-    .get(ur.origin)
-    .request({ origin: ur.origin, path: ur.path, method: ur.method as Dispatcher.HttpMethod, headers: upstreamHeaders(ur), body: Buffer.isBuffer(ur.body) ? ur.body : null, headersTimeout: ur.timeoutMs || 30_000 })
+    .get(plan.origin)
+    .request({ origin: plan.origin, path: plan.path, method: method as Dispatcher.HttpMethod, headers: upstreamHeaders(plan), body: Buffer.isBuffer(plan.body) ? plan.body : null, headersTimeout: timeoutMs || 30_000 })
     .then(
       (r) => r.body.dump().catch(() => undefined),
       () => undefined,
@@ -189,17 +237,4 @@ export function sendMirror(pools: UpstreamPools, ur: UpstreamRequest): void {
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
-}
-
-/** The message inside an OpenAI-shaped error body, else the raw text (trimmed). */
-function upstreamMessage(text: string): string {
-  try {
-    const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-    if (typeof j.error === 'object' && j.error?.message) return j.error.message;
-    if (typeof j.error === 'string') return j.error;
-    if (j.message) return j.message;
-  } catch {
-    // not JSON
-  }
-  return text.trim().slice(0, 300) || '(empty body)';
 }

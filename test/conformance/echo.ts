@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseGoDurationMs } from '../../src/picker/framework/loader.ts';
+import { parseGoDurationMs } from '../../src/config/schemas/meta.ts';
 
 export interface EchoIdentity {
   readonly pod: string;

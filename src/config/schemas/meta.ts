@@ -328,6 +328,21 @@ export function parseDurationMs(value: string): number | undefined {
   return total;
 }
 
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration (`200ms`, `1m30s`, `1.5s`, `0`) in milliseconds, as the Inference Extension's configs write them; undefined when malformed. */
+export function parseGoDurationMs(text: string): number | undefined {
+  if (text === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let pos = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  return pos === text.length && pos > 0 ? total : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // References (apis/v1/object_reference_types.go, shared_types.go)
 

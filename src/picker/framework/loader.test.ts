@@ -7,7 +7,7 @@ import { quickstart, seedManifests } from '../../../test/support/paths.ts';
 import type { EndpointPickerConfig } from '../../config/schemas/index.ts';
 import { buildScheduler, toPickerConfig } from '../pool-scheduler.ts';
 import { PickerConfigError } from './params.ts';
-import { parseGoDurationMs } from './loader.ts';
+import { parseGoDurationMs } from '../../config/schemas/meta.ts';
 import { PrefixCacheScorer } from '../plugins/scorers/prefix-cache.ts';
 import { MaxScorePicker } from '../plugins/pickers/max-score.ts';
 

@@ -11,6 +11,7 @@
 //   - no profile handler plugin and exactly one profile → single-profile-handler.
 // Every error is a PickerConfigError naming the plugin, the parameter and the fix. Parts of the
 // config Sluice accepts but does not act on become `warnings` (reported, never silent).
+import { parseGoDurationMs } from '../../config/schemas/meta.ts';
 import type { EndpointPickerConfig } from '../../config/schemas/index.ts';
 import { PickerConfigError, Params, describePlugin } from './params.ts';
 import type { PluginHandle, PluginRegistry } from './registry.ts';
@@ -165,19 +166,4 @@ function saturationThresholds(cfg: EndpointPickerConfig, warnings: string[]): Sa
     kvCacheUtilThreshold: sd.kvCacheUtilThreshold ?? DEFAULT_SATURATION.kvCacheUtilThreshold,
     metricsStalenessMs: stalenessMs,
   };
-}
-
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration (`200ms`, `1m30s`, `1.5s`, `0`) in milliseconds; undefined when malformed. */
-export function parseGoDurationMs(text: string): number | undefined {
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === text.length && pos > 0 ? total : undefined;
 }

@@ -70,7 +70,7 @@ export class Scheduler {
       throw new GatewayError('no_ready_endpoint', `no endpoint can serve the request: profile ${primaryProfile} ${primary?.failure ?? 'chose no endpoint'}`);
     }
     const result: SchedulingResult = { primaryProfile, runs, targets: primary.targets };
-    for (const p of this.#postPick) p.afterPick(cycle, request, result);
+    if (cycle.learn !== false) for (const p of this.#postPick) p.afterPick(cycle, request, result);
     return result;
   }
 }

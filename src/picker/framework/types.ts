@@ -47,6 +47,8 @@ export interface CycleState {
   readonly random: () => number;
   /** Set by a prefix-cache scorer when it runs. */
   prefix: PrefixMatch | undefined;
+  /** False: post-pick hooks do not run, so nothing is learned from this cycle (mirrored requests). */
+  readonly learn?: boolean;
 }
 
 export interface PluginBase {

@@ -1,0 +1,55 @@
+// The choose-backend stage (per attempt): a backendRef of the matched rule by weight; a backendRef
+// RequestRedirect is answered here; an invalid backendRef (its weighted share) gets 500. For Service
+// and Backend targets it also chooses the endpoint (round robin); InferencePool endpoints are the
+// pick stage's. It starts the attempt's upstream plan.
+import { GatewayError } from '../errors.ts';
+import { applyHeaderOps } from '../http/filters.ts';
+import { answerRedirect } from '../http/redirect.ts';
+import type { RequestContext } from '../runtime/context.ts';
+import type { Next } from '../pipeline/compose.ts';
+import { chooseBackend, nextTarget } from './choose.ts';
+
+export function chooseBackendStage() {
+  return function chooseBackendRef(ctx: RequestContext, next: Next): Promise<void> | void {
+    const rule = ctx.rule!;
+    const backend = chooseBackend(rule);
+    ctx.backend = backend;
+    const filters = backend.filters;
+    if (filters?.redirect) return answerRedirect(ctx, filters.redirect);
+    const target = backend.target;
+    if (target.kind === 'invalid') throw new GatewayError('invalid_backend', `${rule.id}: backend ${target.id} is not valid (${target.reason}): ${target.message}`);
+    ctx.requestModel = backend.modelNameOverride ?? ctx.originalModel;
+    ctx.attempt!.backend = target.id;
+
+    let headers = ctx.req.headers;
+    if (filters?.requestHeaders) {
+      headers = { ...headers };
+      applyHeaderOps(headers, filters.requestHeaders);
+    }
+    // Gateway API forwards the client's Host unless a filter rewrites it; AI routes address the
+    // backend by its own host name, as Envoy AI Gateway's host rewrite does.
+    let origin = '';
+    let hostHeader = ctx.req.headers.host ?? (ctx.req.headers[':authority'] as string | undefined) ?? ctx.host;
+    ctx.endpoint = undefined;
+    ctx.decision = undefined;
+    if (target.kind === 'endpoints') {
+      const t = nextTarget(target);
+      if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
+      origin = t.origin;
+      if (rule.routeKind === 'AIGatewayRoute') hostHeader = t.hostHeader;
+      ctx.endpoint = t.endpoint;
+      ctx.attempt!.endpoint = t.endpoint?.key ?? t.origin;
+    }
+    ctx.upstream = {
+      origin,
+      hostHeader,
+      path: ctx.query ? `${ctx.path}?${ctx.query}` : ctx.path,
+      headers,
+      set: {},
+      body: ctx.body ?? (ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : ctx.req),
+      response: undefined,
+      responseHeaders: filters?.responseHeaders ?? rule.filters.responseHeaders,
+    };
+    return next();
+  };
+}

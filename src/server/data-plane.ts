@@ -1,0 +1,104 @@
+// The data plane's entry: one RequestContext per HTTP request, pinned to the snapshot being served
+// when it arrives, run through the pipeline (pipeline/stages.ts). The start and end of every request
+// are published here, exactly once each; an error no stage answered becomes the catalogue error in
+// the client's schema. gRPC streams and TLS-passthrough connections have their own paths.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
+import { GatewayError, toGatewayError } from '../errors.ts';
+import { hostOf, requestIdOf } from '../http/headers.ts';
+import { sendError } from '../http/respond.ts';
+import { RequestContext } from '../runtime/context.ts';
+import { events } from '../runtime/events.ts';
+import type { RuntimeSnapshot } from '../runtime/snapshot.ts';
+import { GrpcProxy } from './grpc.ts';
+import { handleTlsPassthrough } from './tls-passthrough.ts';
+
+export interface DataPlaneOptions {
+  /** The composed stages (pipeline/stages.ts). */
+  readonly pipeline: (ctx: RequestContext) => Promise<void>;
+  /** Identity stamped on every context, so telemetry subscribers can tell gateways apart. */
+  readonly owner: object;
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+export class DataPlane {
+  #snapshot: RuntimeSnapshot | undefined;
+  readonly #pipeline: (ctx: RequestContext) => Promise<void>;
+  readonly #owner: object;
+  readonly #log: (line: string) => void;
+  readonly #grpc = new GrpcProxy();
+
+  constructor(options: DataPlaneOptions) {
+    this.#pipeline = options.pipeline;
+    this.#owner = options.owner;
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  get snapshot(): RuntimeSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** Makes `next` the snapshot for new requests; requests in flight keep theirs. */
+  swap(next: RuntimeSnapshot): void {
+    this.#snapshot = next;
+  }
+
+  /** An HTTP/2 stream on an h2c port: gRPC, routed by GRPCRoutes. */
+  handleGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders2, port: number): void {
+    const snapshot = this.#snapshot;
+    this.#grpc.handle(snapshot, snapshot?.bindings.get(port), stream, headers);
+  }
+
+  /** A connection on a TLS passthrough port, routed by TLSRoutes on its SNI. */
+  handleTls(socket: Socket, port: number): void {
+    handleTlsPassthrough(this.#snapshot, port, socket);
+  }
+
+  close(): void {
+    this.#grpc.close();
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, port: number): void {
+    const snapshot = this.#snapshot;
+    if (!snapshot) {
+      sendError(res, new GatewayError('overloaded', 'the gateway has no configuration yet'));
+      return;
+    }
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const ctx = new RequestContext({
+      id: requestIdOf(req.headers),
+      snapshot,
+      owner: this.#owner,
+      req,
+      res,
+      port,
+      method: req.method ?? 'GET',
+      host: hostOf(req.headers),
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
+    });
+    events.requestStart.publish(ctx);
+    this.#pipeline(ctx).then(
+      () => this.#end(ctx),
+      (err: unknown) => this.#fail(ctx, err),
+    );
+  }
+
+  #fail(ctx: RequestContext, err: unknown): void {
+    const e = toGatewayError(err);
+    ctx.error = e;
+    if (e.code === 'internal_error') this.#log(`internal error on ${ctx.method} ${ctx.path} (request ${ctx.id}): ${(err as Error)?.stack ?? String(err)}`);
+    const res = ctx.res;
+    if (!res.headersSent) sendError(res, e, ctx.clientSchema, ctx.id);
+    else if (!res.writableEnded) res.destroy();
+    this.#end(ctx);
+  }
+
+  #end(ctx: RequestContext): void {
+    ctx.status = ctx.res.statusCode;
+    ctx.endedAt = performance.now();
+    events.end.publish(ctx);
+  }
+}
