@@ -40,6 +40,7 @@ import type { Random } from './random.ts';
 import type { GenerationRequest } from './requests.ts';
 import { planOutput } from './textgen.ts';
 import type { OutputPlan } from './textgen.ts';
+import { planJsonText, planToolCall } from './tools.ts';
 
 export interface GenerationContext {
   readonly options: SimulatorOptions;
@@ -73,13 +74,31 @@ interface ChoiceRun {
 }
 
 function result(index: number, r: ChoiceRun): ChoiceResult {
-  return {
+  const c: ChoiceResult = {
     index,
-    text: r.plan.tokens.join(''),
+    text: r.plan.toolCalls ? '' : r.plan.tokens.join(''),
     completionTokens: r.plan.tokens.length,
     finishReason: r.plan.finishReason,
     stopReason: r.plan.stopReason,
   };
+  if (r.plan.toolCalls) c.toolCalls = r.plan.toolCalls;
+  return c;
+}
+
+/** The answer of one choice: a tool call, JSON text, or text (textgen.ts). */
+function plan(ctx: GenerationContext, g: GenerationRequest): OutputPlan {
+  const contextLeft = ctx.options.maxModelLen - g.promptTokens;
+  const limit = Math.min(g.maxTokens ?? contextLeft, contextLeft);
+  if (g.toolCall) return planToolCall(ctx.rng, g.toolCall, limit);
+  if (g.jsonSchema !== undefined) return planJsonText(ctx.rng, g.jsonSchema, limit);
+  return planOutput(ctx.rng, {
+    mode: ctx.options.mode,
+    echoText: g.echoText,
+    maxTokens: g.maxTokens,
+    contextLeft,
+    ignoreEos: g.ignoreEos,
+    stop: g.stop,
+  });
 }
 
 /** Throws HttpError for anything refused before the answer starts; resolves when the response is over. */
@@ -108,7 +127,11 @@ export async function handleGeneration(
     );
   }
   const faults = planFaults(ctx.rng, options, req.headers, model.name);
-  const meta: ResponseMeta = { id: dialect.newId(), created: unixSeconds(), model: model.name };
+  const meta: ResponseMeta = {
+    id: dialect.newId(),
+    created: unixSeconds(),
+    model: g.reportServingModel ? ctx.catalog.servingModel(model) : model.name,
+  };
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -156,14 +179,7 @@ export async function handleGeneration(
   }
 
   const runs: ChoiceRun[] = Array.from({ length: g.n }, () => ({
-    plan: planOutput(ctx.rng, {
-      mode: options.mode,
-      echoText: g.echoText,
-      maxTokens: g.maxTokens,
-      contextLeft: options.maxModelLen - g.promptTokens,
-      ignoreEos: g.ignoreEos,
-      stop: g.stop,
-    }),
+    plan: plan(ctx, g),
     prefillMs: 0,
     ttftMs: 0,
     decodeMs: 0,
@@ -238,11 +254,14 @@ export async function handleGeneration(
           if (!g.stream) return;
           if (!res.headersSent) {
             res.writeHead(200, { ...headers, ...timingHeaders(r), 'content-type': dialect.streamContentType, 'cache-control': 'no-cache' });
-            const open = dialect.streamOpen(meta, { promptTokens: g.promptTokens, cachedTokens: seq.cachedTokens }) ?? '';
+            const open = dialect.streamOpen(meta, { promptTokens: g.promptTokens, cachedTokens: seq.cachedTokens, toolCall: r.plan.toolCalls !== undefined }) ?? '';
             if (faults.abortAfterChunks === 0) return cutConnection(open);
             if (open.length > 0) res.write(open);
           }
-          const data = dialect.streamToken(meta, index, i, tokens[i] as string, i === last ? result(index, r) : undefined);
+          const step = r.plan.steps?.[i];
+          const call = step ? r.plan.toolCalls?.[step.call] : undefined;
+          const tool = step && call ? { ...step, id: call.id, name: call.name } : undefined;
+          const data = dialect.streamToken(meta, index, i, tokens[i] as string, i === last ? result(index, r) : undefined, tool);
           if (data === undefined) return;
           if (faults.abortAfterChunks !== undefined && ++chunks >= faults.abortAfterChunks) return cutConnection(data);
           await write(data);
@@ -304,6 +323,7 @@ export async function handleGeneration(
     const body = Buffer.from(JSON.stringify(dialect.body(meta, choices, usage)), 'utf8');
     res.writeHead(200, {
       ...headers,
+      ...dialect.bodyHeaders?.(usage),
       ...timingHeaders(first),
       'x-sim-decode-ms': ms(first.decodeMs),
       'content-type': 'application/json',

@@ -45,6 +45,14 @@ export class ModelCatalog {
     return undefined;
   }
 
+  /**
+   * The model that serves a resolved name: the adapter, else the base model (`--model`), whatever
+   * served name was asked for. Azure answers with it (the deployment's model).
+   */
+  servingModel(resolved: ResolvedModel): string {
+    return resolved.adapter ?? (this.baseNames[0] as string);
+  }
+
   /** Base names first, then adapters with vLLM's `root` (adapter path) and `parent` (base model). */
   cards(createdSec: number, maxModelLen: number): ModelCard[] {
     const cards: ModelCard[] = this.baseNames.map((id) => ({

@@ -1,10 +1,13 @@
 // Validation of /v1/chat/completions and /v1/completions bodies into one GenerationRequest (the
-// Anthropic and Bedrock dialects build the same shape, see anthropic.ts and bedrock.ts). Only what the
-// simulator uses is checked; other OpenAI fields (temperature, tools, …) are accepted and ignored.
+// Anthropic, Bedrock and Gemini dialects build the same shape, see anthropic.ts, bedrock.ts and
+// gemini.ts). Only what the simulator uses is checked; other OpenAI fields (temperature, …) are
+// accepted and ignored. Tool calling: openai-tools.ts.
 
 import { badRequest } from './http-util.ts';
+import { parseOpenAITools } from './openai-tools.ts';
 import { contentText, countTokens, renderChatPrompt } from './tokenizer.ts';
 import type { ChatMessageLike } from './tokenizer.ts';
+import type { ToolCallRequest } from './tools.ts';
 
 export interface GenerationRequest {
   endpoint: 'chat' | 'text';
@@ -25,6 +28,15 @@ export interface GenerationRequest {
   stop: string[];
   /** Choices to generate, each its own sequence in the engine (OpenAI `n`). */
   n: number;
+  /** Set when the answer is a tool call (tools.ts decides); each choice calls this tool. */
+  toolCall?: ToolCallRequest;
+  /** Set when the answer is JSON text satisfying this schema (Gemini responseMimeType application/json). */
+  jsonSchema?: unknown;
+  /**
+   * Report the model behind the name asked for (the base model, or the adapter) instead of the name
+   * itself: Azure answers with the deployment's model, not the deployment name.
+   */
+  reportServingModel?: boolean;
 }
 
 /** Upper bound of `n`, to keep one request from flooding the engine. */
@@ -93,9 +105,10 @@ export function parseChatRequest(body: unknown): GenerationRequest {
     throw badRequest('each entry of "messages" must be an object', 'messages');
   }
   const msgs = messages as ChatMessageLike[];
-  const promptText = renderChatPrompt(msgs);
+  const tools = parseOpenAITools(b, messages as Record<string, unknown>[]);
+  const promptText = renderChatPrompt(tools.messages);
   const lastUser = [...msgs].reverse().find((m) => m.role === 'user') ?? msgs[msgs.length - 1];
-  return {
+  const g: GenerationRequest = {
     endpoint: 'chat',
     model: optionalModel(b),
     promptText,
@@ -106,6 +119,8 @@ export function parseChatRequest(body: unknown): GenerationRequest {
     stop: parseStop(b['stop'], 'stop'),
     n: choices(b),
   };
+  if (tools.toolCall) g.toolCall = tools.toolCall;
+  return g;
 }
 
 function isTokenIds(x: unknown): x is number[] {

@@ -6,11 +6,35 @@ import { tokenize } from './tokenizer.ts';
 export type FinishReason = 'stop' | 'length';
 
 export interface OutputPlan {
-  /** One string per generated token; joined they are the completion text. */
+  /** One string per generated token; joined they are the completion text (not for tool calls, see below). */
   tokens: string[];
   finishReason: FinishReason;
   /** The stop string that ended the output, if one did (vLLM's `stop_reason`). */
   stopReason?: string;
+  /**
+   * Set when the model calls tools instead of answering with text (tools.ts): the answer's text is
+   * empty, `tokens` are the tool calls' tokens (name, then arguments) and `steps` says, token by
+   * token, which call it belongs to and what piece of the arguments it carries.
+   */
+  toolCalls?: PlannedToolCall[];
+  steps?: ToolStep[];
+}
+
+/** One tool call of an answer. `arguments` is JSON text (cut short only when the token limit hit). */
+export interface PlannedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** What one generated token of a tool-call answer carries, for the stream writers. */
+export interface ToolStep {
+  /** Index of the call in `toolCalls`. */
+  call: number;
+  /** The call's first token: a stream announces the call (id and name) here. */
+  header: boolean;
+  /** The piece of the call's arguments this token adds ('' for the name's tokens). */
+  args: string;
 }
 
 // Bucket probabilities for the length of a random answer when max_tokens is given (upstream behaviour):
@@ -58,7 +82,7 @@ export function sampleLengthUnbounded(rng: Random, contextLeft: number): number 
   return Math.max(1, Math.min(contextLeft, n));
 }
 
-const WORDS = [
+export const WORDS = [
   'the', 'model', 'gateway', 'request', 'token', 'answer', 'cluster', 'river', 'signal', 'window',
   'quietly', 'returns', 'careful', 'bright', 'morning', 'garden', 'system', 'simple', 'measure', 'light',
   'travels', 'between', 'servers', 'and', 'a', 'of', 'with', 'under', 'every', 'small',
