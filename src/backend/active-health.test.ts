@@ -62,7 +62,7 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
 }
 
 function checker(health: EndpointHealth, options: Partial<ActiveHealthCheckOptions> = {}): ActiveHealthChecker {
-  const c = new ActiveHealthChecker(health, { path: '/healthz', intervalMs: 20, timeoutMs: 200, ...options });
+  const c = new ActiveHealthChecker(health, { path: '/healthz', intervalMs: 20, timeoutMs: 1_000, ...options });
   checkers.push(c);
   return c;
 }
@@ -100,10 +100,11 @@ describe('ActiveHealthChecker', () => {
     await waitFor(() => !health.isAvailable(s.origin, now()), 'unhealthy after failures');
     s.mode = 'ok';
     await waitFor(() => health.isAvailable(s.origin, now()), 'healthy again');
-    assert.deepEqual(
-      events.map((e) => e.type),
-      ['active-unhealthy', 'active-healthy'],
-    );
+    // Alternating transitions, out first and back last (a check that times out on a loaded machine
+    // may add a pair; the order still holds).
+    const types = events.map((e) => e.type);
+    assert.ok(types.length >= 2 && types.length % 2 === 0, types.join());
+    types.forEach((t, i) => assert.equal(t, i % 2 === 0 ? 'active-unhealthy' : 'active-healthy'));
   });
 
   it('a hanging endpoint fails by timeout', async () => {
