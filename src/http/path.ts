@@ -25,7 +25,8 @@
 //         default, UnescapeAndRedirect).
 //     The upstream defaults, for reference: Envoy's path_with_escaped_slashes_action defaults to
 //     KEEP_UNCHANGED; Envoy Gateway's `path.escapedSlashesAction` defaults to UnescapeAndRedirect.
-//     Sluice defaults to 'reject' on purpose (brief: refuse ambiguous paths at the trust boundary).
+//     Sluice defaults to 'reject' on purpose: a path whose segments depend on who decodes it is
+//     refused at the trust boundary rather than forwarded with a guess.
 //  5. A raw backslash is a separator, as the WHATWG URL parser treats it for http(s) and as many
 //     upstream servers do; it becomes '/'.
 //  6. Dot segments ('.', '..', after step 3's decoding) are removed per RFC 3986 §5.2.4; '..' above
