@@ -883,3 +883,38 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
+
+// --------------------------------------------------------------------------------------------------
+// Helpers for tests that use the fake server
+
+/** Polls `check` until it holds (a bounded number of times); throws naming `what` otherwise. Measures no time. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, attempts = 500, stepMs = 20): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+/** Sample objects. */
+export const sample = {
+  gatewayClass: (name: string, controllerName: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name }, spec: { controllerName } }),
+  gateway: (name: string, className: string, namespace = 'default') => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace },
+    spec: { gatewayClassName: className, listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+  }),
+  httpRoute: (name: string, parents: readonly string[], namespace = 'default', backend = 'svc') => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace },
+    spec: { parentRefs: parents.map((p) => ({ name: p })), rules: [{ backendRefs: [{ name: backend, port: 80 }] }] },
+  }),
+  service: (name: string, selector: Record<string, string>, namespace = 'default') => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { selector, ports: [{ port: 80, targetPort: 8000 }] },
+  }),
+};
