@@ -329,11 +329,11 @@ export class EndpointHealth {
   filterAvailable<T>(endpoints: readonly T[], now: number, keyOf?: (endpoint: T) => string): readonly T[] {
     this.#expire(now);
     if (this.#unavailable === 0 || endpoints.length === 0) return endpoints;
-    const key = keyOf ?? ((e: T) => (e as { readonly origin: string }).origin);
+    const states = this.#states;
     let out: T[] | undefined;
     for (let i = 0; i < endpoints.length; i++) {
       const e = endpoints[i]!;
-      const s = this.#states.get(key(e));
+      const s = states.get(keyOf === undefined ? (e as { readonly origin: string }).origin : keyOf(e));
       if (s !== undefined && s.unavailable) {
         out ??= endpoints.slice(0, i);
       } else if (out !== undefined) {
