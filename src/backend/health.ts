@@ -333,7 +333,7 @@ export class EndpointHealth {
     let out: T[] | undefined;
     for (let i = 0; i < endpoints.length; i++) {
       const e = endpoints[i]!;
-      const s = states.get(keyOf === undefined ? (e as { readonly origin: string }).origin : keyOf(e));
+      const s = states.get(keyOf === undefined ? (e as unknown as { readonly origin: string }).origin : keyOf(e));
       if (s !== undefined && s.unavailable) {
         out ??= endpoints.slice(0, i);
       } else if (out !== undefined) {
