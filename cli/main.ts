@@ -112,7 +112,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
       if (opts.filename.length > 0) {
         const config = loadConfig(opts.filename);
         const snapshot = dryCompile(config);
-        report = statusReport({ snapshot, config, problems: allProblems(config, snapshot) });
+        report = statusReport({ snapshot, ignored: config.ignored, problems: allProblems(config, snapshot) });
       } else {
         let res: Response;
         try {

@@ -1,15 +1,17 @@
-// The composition root: wires the control plane (files → snapshot, watcher), the standalone cluster,
-// the data plane (listeners → handler → upstream) and the admin server. Only this file knows every
-// stage; the stages know contracts.
+// The composition root: wires the control plane (a resource source → reload loop → compile → the
+// snapshot), the standalone cluster, the data plane (listeners → pipeline of stages → upstream), the
+// telemetry subscribers and the admin server. Only this file (and pipeline/stages.ts for the stage
+// list) knows every part; the parts know contracts.
 import { ClusterEmulator } from './cluster/emulator.ts';
 import type { EmulatorOptions } from './cluster/emulator.ts';
-import { compile } from './compile/index.ts';
-import { formatProblem, hasErrors } from './config/problems.ts';
+import { formatProblem } from './config/problems.ts';
 import type { Problem } from './config/problems.ts';
 import type { RuntimeSnapshot } from './runtime/snapshot.ts';
-import { loadConfig } from './controlplane/pipeline.ts';
-import type { LoadedConfig } from './controlplane/pipeline.ts';
-import { FileWatcher } from './controlplane/watch.ts';
+import { FileSource } from './controlplane/file-source.ts';
+import { ReloadLoop } from './controlplane/reload.ts';
+import type { ReloadResult } from './controlplane/reload.ts';
+import type { ResourceSet, ResourceSource } from './controlplane/source.ts';
+import { statusReport } from './controlplane/status-report.ts';
 import { AdminServer } from './admin/server.ts';
 import { EndpointRegistry } from './endpoints/registry.ts';
 import { MetricsScraper } from './endpoints/scraper.ts';
@@ -58,11 +60,7 @@ export class ConfigError extends Error {
   }
 }
 
-export interface ReloadResult {
-  readonly applied: boolean;
-  readonly generation: number;
-  readonly problems: readonly Problem[];
-}
+export type { ReloadResult };
 
 export class Gateway {
   readonly options: GatewayOptions;
@@ -78,16 +76,10 @@ export class Gateway {
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
   readonly #listeners: ListenerSet;
+  readonly #source: ResourceSource;
+  readonly #loop: ReloadLoop;
   #admin: AdminServer | undefined;
-  #watcher: FileWatcher | undefined;
-  #generation = 0;
-  /** Per-object generations across reloads (observedGeneration on conditions). */
-  readonly #objectGenerations = new Map<string, { readonly content: string; readonly generation: number }>();
-  #config: LoadedConfig | undefined;
-  #lastProblems: readonly Problem[] = [];
-  #lastRejected: { at: string; problems: readonly Problem[] } | undefined;
-  #reloading: Promise<ReloadResult> | undefined;
-  #reloadQueued = false;
+  #stopWatching: (() => void) | undefined;
   #closed = false;
 
   private constructor(options: GatewayOptions) {
@@ -100,6 +92,22 @@ export class Gateway {
     this.metrics.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
     this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
+    this.#source = new FileSource(options.files, { readStdin: options.readStdin });
+    this.#loop = new ReloadLoop({
+      source: this.#source,
+      emulator: this.#emulator,
+      endpoints: this.#endpoints,
+      pickerStates: this.#pickerStates,
+      portOverride: options.port,
+      invalidReferences: options.invalidReferences,
+      apply: (snapshot) => this.#apply(snapshot),
+      retire: (snapshot, keepPods, podsLeft) => this.#retire(snapshot, keepPods, podsLeft),
+      onResult: (r) => {
+        this.metrics.configReloads.inc({ result: r.applied ? 'applied' : 'rejected' });
+        if (r.applied) this.metrics.configGeneration.set(r.generation);
+      },
+      log: (l) => this.#log(l),
+    });
   }
 
   /** Loads, starts and serves; throws ConfigError when the initial configuration is refused. */
@@ -109,13 +117,17 @@ export class Gateway {
       const first = await gw.reload();
       if (!first.applied) throw new ConfigError(first.problems);
       if (options.adminPort !== false) {
-        gw.#admin = new AdminServer(gw);
+        gw.#admin = new AdminServer({
+          get ready() {
+            return gw.ready;
+          },
+          metrics: async () => ({ contentType: gw.metrics.registry.contentType, body: await gw.metrics.registry.metrics() }),
+          status: () => statusReport({ snapshot: gw.snapshot, ignored: gw.#loop.resources?.ignored ?? [], problems: gw.problems, lastRejected: gw.lastRejected }),
+        });
         await gw.#admin.listen(options.adminPort ?? 9901, options.adminHost ?? '127.0.0.1');
       }
       const watch = options.watch ?? !options.files.includes('-');
-      if (watch && gw.#config) {
-        gw.#watcher = new FileWatcher(options.files.filter((f) => f !== '-'), () => void gw.reload());
-      }
+      if (watch) gw.#stopWatching = gw.#source.watch(() => void gw.reload());
       return gw;
     } catch (err) {
       await gw.close();
@@ -131,16 +143,17 @@ export class Gateway {
     return this.#dataPlane.snapshot !== undefined && !this.#closed;
   }
 
-  get config(): LoadedConfig | undefined {
-    return this.#config;
+  /** The resources being served. */
+  get resources(): ResourceSet | undefined {
+    return this.#loop.resources;
   }
 
   get problems(): readonly Problem[] {
-    return this.#lastProblems;
+    return this.#loop.problems;
   }
 
   get lastRejected(): { at: string; problems: readonly Problem[] } | undefined {
-    return this.#lastRejected;
+    return this.#loop.lastRejected;
   }
 
   /** The actual port a configured listener port is served on. */
@@ -152,78 +165,30 @@ export class Gateway {
     return this.#admin?.port;
   }
 
-  /** Reloads the files; a refused configuration leaves the current one serving. Reloads never overlap. */
+  /** Reloads the configuration; a refused one leaves the current one serving. Reloads never overlap. */
   reload(): Promise<ReloadResult> {
-    if (this.#reloading) {
-      this.#reloadQueued = true;
-      return this.#reloading;
-    }
-    this.#reloading = this.#reload().finally(() => {
-      this.#reloading = undefined;
-      if (this.#reloadQueued && !this.#closed) {
-        this.#reloadQueued = false;
-        void this.reload();
-      }
-    });
-    return this.#reloading;
+    return this.#loop.reload();
   }
 
-  async #reload(): Promise<ReloadResult> {
-    const config = loadConfig(this.options.files, this.options.readStdin);
-    if (this.#watcher && config.files.length > 0) this.#watcher.update(config.files);
-    const reject = async (problems: readonly Problem[], startedPods = false): Promise<ReloadResult> => {
-      this.metrics.configReloads.inc({ result: 'rejected' });
-      this.#lastRejected = { at: new Date().toISOString(), problems };
-      if (startedPods) await this.#emulator.retain(new Set((this.#config?.pods ?? []).map((p) => p.name)));
-      // On the first load the caller reports the ConfigError; on a reload, the log is the only channel.
-      if (this.#dataPlane.snapshot) {
-        this.#log(`configuration refused; generation ${this.#generation} keeps serving\n${problems.filter((p) => p.severity === 'error').map((p) => '  ' + formatProblem(p)).join('\n')}`);
-      }
-      return { applied: false, generation: this.#generation, problems };
-    };
-    if (hasErrors(config.problems)) return reject(config.problems);
-
-    const realized = await this.#emulator.realize(config.pods);
-    const generation = this.#generation + 1;
-    const snapshot = compile({ resources: config.resources, pods: realized.pods, endpoints: this.#endpoints, pickerStates: this.#pickerStates, generation, portOverride: this.options.port, objectGenerations: this.#objectGenerations });
-    const problems = [...config.problems, ...realized.problems, ...snapshot.problems];
-    const refuse = hasErrors(config.problems) || hasErrors(realized.problems) || (this.options.invalidReferences !== 'serve' && hasErrors(snapshot.problems));
-    if (refuse) return reject(problems, true);
-
-    try {
-      await this.#listeners.apply(snapshot.bindings);
-    } catch (err) {
-      return reject([...problems, { severity: 'error', message: (err as Error).message }], true);
-    }
-    const previousPods = this.#config?.pods ?? [];
+  /** Binds the snapshot's ports, then serves it; the pickers' and queues' state follows the pools. */
+  async #apply(snapshot: RuntimeSnapshot): Promise<void> {
+    await this.#listeners.apply(snapshot.bindings);
     this.#dataPlane.swap(snapshot);
     this.#pickerStates.retain(snapshot.pools.keys());
     this.#flows.retain(snapshot.pools);
-    this.#generation = generation;
-    this.#config = config;
-    this.#lastProblems = problems;
-    this.#lastRejected = undefined;
-    this.metrics.configGeneration.set(generation);
-    this.metrics.configReloads.inc({ result: 'applied' });
     this.#scraper.setTargets([...snapshot.pools.values()].flatMap((p) => p.endpoints));
-    for (const p of problems) this.#log(formatProblem(p));
-    if (generation > 1) this.#log(`configuration generation ${generation} applied`);
-    void this.#retireOld(previousPods, config, snapshot);
-    return { applied: true, generation, problems };
   }
 
   /** Stops pods and upstream pools the new snapshot no longer uses, once their requests have finished. */
-  async #retireOld(previousPods: LoadedConfig['pods'], config: LoadedConfig, snapshot: RuntimeSnapshot): Promise<void> {
-    const keep = new Set(config.pods.map((p) => p.name));
-    const leaving = previousPods.filter((p) => !keep.has(p.name));
-    if (leaving.length > 0) {
+  async #retire(snapshot: RuntimeSnapshot, keepPods: ReadonlySet<string>, podsLeft: boolean): Promise<void> {
+    if (podsLeft) {
       const busy = () => [...this.#endpoints.all()].some((e) => !snapshot.endpointKeys.has(e.key) && e.inflight > 0);
       for (let waited = 0; busy() && waited < 120_000 && !this.#closed; waited += 100) await new Promise((r) => setTimeout(r, 100));
     }
     if (this.#closed) return;
     this.#endpoints.retain(snapshot.endpointKeys);
     this.#pools.retain(snapshot.origins);
-    await this.#emulator.retain(keep);
+    await this.#emulator.retain(new Set(keepPods));
   }
 
   /**
@@ -233,7 +198,9 @@ export class Gateway {
   async close(options: { drainMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#watcher?.close();
+    this.#loop.close();
+    this.#stopWatching?.();
+    await this.#source.close();
     await this.#listeners.close(options.drainMs ?? 0);
     await this.#admin?.close();
     this.#dataPlane.close();

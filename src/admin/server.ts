@@ -1,17 +1,24 @@
 // The admin server (default 127.0.0.1:9901): /healthz, /readyz (200 once every listener is serving),
-// /metrics (Prometheus), /api/status (resources, conditions and problems as JSON).
+// /metrics (Prometheus), /api/status (resources, conditions and problems as JSON). It sees the gateway
+// through a narrow view, never the Gateway object itself.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gateway } from '../gateway.ts';
-import { statusReport } from '../controlplane/status-report.ts';
+import type { StatusReport } from '../controlplane/status-report.ts';
+
+/** What the admin server may ask of the gateway. */
+export interface AdminView {
+  readonly ready: boolean;
+  metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+  status(): StatusReport;
+}
 
 export class AdminServer {
-  readonly #gateway: Gateway;
+  readonly #view: AdminView;
   readonly #server: Server;
 
-  constructor(gateway: Gateway) {
-    this.#gateway = gateway;
+  constructor(view: AdminView) {
+    this.#view = view;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -46,15 +53,15 @@ export class AdminServer {
       case '/healthz':
         return text(res, 200, 'ok\n');
       case '/readyz':
-        return this.#gateway.ready ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n');
+        return this.#view.ready ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n');
       case '/metrics': {
-        const body = await this.#gateway.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': this.#gateway.metrics.registry.contentType });
-        res.end(body);
+        const m = await this.#view.metrics();
+        res.writeHead(200, { 'content-type': m.contentType });
+        res.end(m.body);
         return;
       }
       case '/api/status':
-        return json(res, 200, statusReport(this.#gateway));
+        return json(res, 200, this.#view.status());
       default:
         return text(res, 404, 'not found: try /healthz, /readyz, /metrics or /api/status\n');
     }

@@ -2,7 +2,6 @@
 import type { Problem } from '../config/problems.ts';
 import type { ResourceStatus, RuntimeSnapshot } from '../runtime/snapshot.ts';
 import type { Condition } from '../runtime/conditions.ts';
-import type { LoadedConfig } from './pipeline.ts';
 
 export interface StatusReport {
   readonly generation: number;
@@ -20,7 +19,8 @@ export interface StatusReport {
 
 export interface StatusSource {
   readonly snapshot: RuntimeSnapshot | undefined;
-  readonly config: LoadedConfig | undefined;
+  /** Objects of kinds Sluice has no use for. */
+  readonly ignored: readonly { readonly kind: string; readonly namespace: string; readonly name: string }[];
   readonly problems: readonly Problem[];
   readonly lastRejected?: { at: string; problems: readonly Problem[] } | undefined;
 }
@@ -30,7 +30,7 @@ export function statusReport(src: StatusSource): StatusReport {
   return {
     generation: snap?.generation ?? 0,
     resources: snap?.statuses ?? [],
-    ignored: (src.config?.ignored ?? []).map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name })),
+    ignored: src.ignored.map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name })),
     pools: [...(snap?.pools.values() ?? [])].map((p) => ({
       namespace: p.namespace,
       name: p.name,
