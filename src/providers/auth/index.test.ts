@@ -7,9 +7,11 @@ import { after, before, describe, test } from 'node:test';
 
 import { BACKEND_SECURITY_POLICY_TYPES } from '../../config/schemas/ai-gateway.ts';
 import { formatProblem } from '../../config/problems.ts';
+import type { BackendSecurityPolicy } from '../../config/schemas/index.ts';
+import type { Resource } from '../../config/validate.ts';
 
 import { createUpstreamAuth } from './index.ts';
-import type { UpstreamAuthDeps } from './index.ts';
+import type { PolicyInput, UpstreamAuthDeps } from './index.ts';
 import type { BackendSecurityPolicySpec } from './policy.ts';
 import { assertNoSecret, draft, policy, startTokenServer } from './testing.ts';
 import type { TokenServer } from './testing.ts';
@@ -134,3 +136,6 @@ describe('createUpstreamAuth', () => {
     assertNoSecret(SECRETS, ...seen);
   });
 });
+
+// The compiler holds policies as validated resources: they must fit the factory's input as they are.
+export const resourceFitsPolicyInput = (r: Resource<BackendSecurityPolicy>): PolicyInput => r;
