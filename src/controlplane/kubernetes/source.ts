@@ -6,6 +6,7 @@ import type { Problem, SourceLocation } from '../../config/problems.ts';
 import type { SourceDocument } from '../../config/load.ts';
 import { validateDocuments } from '../../config/validate.ts';
 import type { ResourceSet, ResourceSource } from '../source.ts';
+import { onlyClaimed } from './claim.ts';
 import { KubeClient } from './client.ts';
 import type { KubeClientOptions, KubeObject } from './client.ts';
 import { WATCHED_KINDS, objectPath } from './kinds.ts';
@@ -22,6 +23,11 @@ export interface KubernetesSourceOptions {
   readonly connection?: KubeClientOptions | undefined;
   /** Namespaces to watch; undefined or empty = all. Cluster-scoped kinds are always watched cluster-wide. */
   readonly namespaces?: readonly string[] | undefined;
+  /**
+   * Serve only what this controller claims (see claim.ts): GatewayClasses with this controllerName,
+   * their Gateways and the routes attached to them. Undefined = every Gateway, as files are served.
+   */
+  readonly controllerName?: string | undefined;
   /** Kinds to watch (default WATCHED_KINDS). */
   readonly kinds?: readonly WatchedKind[] | undefined;
   /** Quiet time after a change before `onChange` is called (default 100 ms)... */
@@ -159,7 +165,7 @@ export class KubernetesSource implements ResourceSource, ObjectLookup {
     });
     const validated = validateDocuments(entries.map((e) => objectDocument(e.object, e.resource)));
     const pods: ClusterPod[] = entries.filter((e) => e.resource.kind === 'Pod' && e.resource.group === '').map((e) => clusterPod(e.object));
-    return {
+    const set: ResourceSet = {
       resources: validated.resources,
       ignored: validated.ignored,
       problems: [...problems, ...validated.problems],
@@ -167,6 +173,7 @@ export class KubernetesSource implements ResourceSource, ObjectLookup {
       podsArePlanned: false,
       files: [],
     };
+    return this.#options.controllerName === undefined ? set : onlyClaimed(set, this.#options.controllerName);
   }
 
   watch(onChange: () => void): () => void {
