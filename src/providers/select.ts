@@ -2,6 +2,10 @@
 // exhaustive switch (a new schema name fails to compile until every pair says what it does).
 // undefined = the pair is not supported; the forward stage answers that with a clear error.
 import type { BackendSchemaName, ClientSchema, Translator } from '../runtime/translator.ts';
+import { geminiToGemini } from './translators/gemini-to-gemini.ts';
+import { geminiToOpenAI } from './translators/gemini-to-openai.ts';
+import { openAIToAzure } from './translators/openai-to-azure.ts';
+import { openAIToGemini } from './translators/openai-to-gemini.ts';
 import { openAIToOpenAI } from './translators/openai-to-openai.ts';
 
 function assertNever(x: never): never {
@@ -15,9 +19,26 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
         case 'OpenAI':
           return openAIToOpenAI;
         case 'AzureOpenAI':
+          return openAIToAzure;
+        case 'GCPVertexAI':
+          return openAIToGemini;
         case 'Anthropic':
         case 'AWSBedrock':
+        case 'GCPAnthropic':
+        case 'AWSAnthropic':
+          return undefined;
+        default:
+          return assertNever(backend);
+      }
+    case 'Gemini':
+      switch (backend) {
+        case 'OpenAI':
+          return geminiToOpenAI;
         case 'GCPVertexAI':
+          return geminiToGemini;
+        case 'AzureOpenAI':
+        case 'Anthropic':
+        case 'AWSBedrock':
         case 'GCPAnthropic':
         case 'AWSAnthropic':
           return undefined;
@@ -25,7 +46,6 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
           return assertNever(backend);
       }
     case 'Anthropic':
-    case 'Gemini':
       switch (backend) {
         case 'OpenAI':
         case 'AzureOpenAI':

@@ -50,7 +50,7 @@ export function translateStage() {
     for (const k in out.headers) plan.set[k] = out.headers[k]!;
     // Translators read identity-encoded bodies.
     plan.set['accept-encoding'] = 'identity';
-    plan.response = translator.response({ operation: ctx.operation, stream: ctx.stream, requestModel: model, hideUsageChunk: wantUsage && ctx.stream && client === 'OpenAI' && !clientAskedForUsage(ctx.json) });
+    plan.response = translator.response({ operation: ctx.operation, stream: ctx.stream, requestModel: model, hideUsageChunk: ctx.stream && client === 'OpenAI' && !clientAskedForUsage(ctx.json), body: ctx.json, query: ctx.query });
     const auth = target.kind === 'endpoints' ? target.auth : undefined;
     if (auth) {
       if (plan.headers === ctx.req.headers) plan.headers = { ...plan.headers };

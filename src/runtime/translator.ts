@@ -79,6 +79,10 @@ export interface ResponseTranslationInput {
   readonly requestModel: string;
   /** The gateway injected `include_usage`: drop the usage-only chunk the client did not ask for. */
   readonly hideUsageChunk: boolean;
+  /** The client's parsed body (e.g. embeddings' `encoding_format` shapes the answer). */
+  readonly body?: Readonly<Record<string, unknown>> | undefined;
+  /** The client's query string without `?` (e.g. Gemini's `alt=sse`). */
+  readonly query?: string | undefined;
 }
 
 export interface ResponseHead {
@@ -109,6 +113,8 @@ export interface TranslatedError {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** Headers the client must see (e.g. `retry-after` from a provider's 429). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface Translator {

@@ -170,7 +170,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         }
         if (errorChunks) {
           const e = ctx.translator!.error(status, upstreamHead, Buffer.concat(errorChunks).subarray(0, ERROR_BODY_LIMIT));
-          const extra: Record<string, string> = { ...ctx.responseHeaders, 'content-type': e.contentType, 'content-length': String(Buffer.byteLength(e.body)) };
+          const extra: Record<string, string> = { ...ctx.responseHeaders, ...e.headers, 'content-type': e.contentType, 'content-length': String(Buffer.byteLength(e.body)) };
           if (e.status !== status) extra['x-sluice-upstream-status'] = String(status);
           res.writeHead(e.status, extra);
           res.end(e.body);

@@ -178,7 +178,7 @@ class OpenAIStreamScanner implements ResponseTranslator {
     } catch {
       return false;
     }
-    if (needModel && typeof json.model === 'string') this.responseModel = json.model;
+    if (needModel && typeof json.model === 'string' && json.model !== '') this.responseModel = json.model;
     if (!hasUsage) return false;
     const u = fromOpenAIUsage(json.usage);
     if (u) setUsage(this.usage, u);
