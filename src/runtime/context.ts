@@ -74,6 +74,12 @@ export interface Attempt {
   readonly retryOn: ReadonlySet<number> | undefined;
   /** Set by the send stage: the upstream answered a status in `retryOn` (the body was discarded). */
   retryStatus: number;
+  /**
+   * W3C `traceparent` for this attempt's upstream request. The one field telemetry may write: the
+   * tracing subscriber sets it while handling `attemptStart` (its client span), and the send stage
+   * forwards it.
+   */
+  traceparent: string | undefined;
 }
 
 export class RequestContext {

@@ -4,7 +4,8 @@
 //
 // Contract:
 // - Payloads are the live RequestContext (plus the Attempt for attempt events). Subscribers read
-//   them synchronously and must not keep or mutate them; copy what you need.
+//   them synchronously and must not keep or mutate them; copy what you need. One exception: while
+//   handling `attemptStart`, a tracer may set `attempt.traceparent`, which the send stage forwards.
 // - Channels are process-wide. Several gateways may run in one process (tests do), so a subscriber
 //   compares `ctx.owner` with the instance it serves and ignores the rest.
 // - Publishing costs a branch when nobody listens. Subscribers must be cheap and must not throw (an

@@ -26,7 +26,7 @@ export function forwardStage(options: ForwardStageOptions) {
     const maxAttempts = 1 + (retry?.attempts ?? 0);
     for (let n = 1; ; n++) {
       const retryLeft = retry !== undefined && n < maxAttempts;
-      const attempt: Attempt = { n, backend: '', endpoint: '', startedAt: performance.now(), headersAt: 0, endedAt: 0, status: 0, error: undefined, retried: false, retryOn: retryLeft ? retry.codes : undefined, retryStatus: 0 };
+      const attempt: Attempt = { n, backend: '', endpoint: '', startedAt: performance.now(), headersAt: 0, endedAt: 0, status: 0, error: undefined, retried: false, retryOn: retryLeft ? retry.codes : undefined, retryStatus: 0, traceparent: undefined };
       ctx.attempts.push(attempt);
       ctx.attempt = attempt;
       events.attemptStart.publish({ ctx, attempt });

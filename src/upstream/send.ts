@@ -63,6 +63,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
   const limit = Math.min(rule.backendTimeoutMs > 0 ? rule.backendTimeoutMs : Infinity, remaining);
   const timeoutMs = Number.isFinite(limit) ? Math.ceil(limit) : 0;
   const headers = upstreamHeaders(plan);
+  if (attempt.traceparent !== undefined) headers['traceparent'] = attempt.traceparent;
   const translator = plan.response;
   const endpoint = ctx.endpoint;
   if (endpoint) endpoint.inflight++;
