@@ -464,6 +464,13 @@ describe('openai-to-bedrock beyond the suite', () => {
     assert.match(view.error.message, /without output\.message/);
   });
 
+  it('a stream without messageStart still begins with the role chunk', () => {
+    const c: TranslatorCase = { name: 'x', input: input({ messages: [], stream: true }), expectRequest: { path: STREAM_PATH }, upstream: { ...sse, body: textWire }, hideUsageChunk: true };
+    const items = fixtureJson<Array<StreamItem & { event: string }>>('stream-text.events.json').filter((e) => e.event !== 'messageStart');
+    const r = runResponse(openAIToBedrock, c, [eventStreamBytes(items)]);
+    assert.deepEqual(clientView(r.bytes, true), [...streamText, DONE]);
+  });
+
   it('a stream that ends cleanly before messageStop is an error, not a finished answer', () => {
     const c: TranslatorCase = { name: 'x', input: input({ messages: [], stream: true }), expectRequest: { path: STREAM_PATH }, upstream: { ...sse, body: textWire } };
     const items = fixtureJson<Array<StreamItem & { event: string }>>('stream-text.events.json').filter((e) => e.event !== 'messageStop' && e.event !== 'metadata');

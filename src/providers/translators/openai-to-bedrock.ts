@@ -430,6 +430,7 @@ class BedrockToOpenAIStream implements ResponseTranslator {
   /** Bedrock contentBlockIndex → OpenAI tool-call index (tool calls are numbered in order of their start). */
   readonly #toolIndex = new Map<number, number>();
   #tools = 0;
+  #started = false;
   #stopped = false;
   #failed = false;
 
@@ -478,10 +479,21 @@ class BedrockToOpenAIStream implements ResponseTranslator {
     return formatSse(JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.responseModel, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
   }
 
+  /** The role chunk, once: on messageStart, or before the first other chunk if messageStart is missing. */
+  #start(role: unknown = 'assistant'): string {
+    if (this.#started) return '';
+    this.#started = true;
+    return this.#chunk({ role: typeof role === 'string' ? role : 'assistant', content: '' });
+  }
+
   #event(type: string, body: Obj): string {
+    if (type === 'messageStart') return this.#start(body['role']);
+    if (type === 'contentBlockStart' || type === 'contentBlockDelta' || type === 'messageStop') return this.#start() + this.#content(type, body);
+    return this.#content(type, body);
+  }
+
+  #content(type: string, body: Obj): string {
     switch (type) {
-      case 'messageStart':
-        return this.#chunk({ role: typeof body['role'] === 'string' ? body['role'] : 'assistant', content: '' });
       case 'contentBlockStart': {
         const start = body['start'];
         const tu = isObj(start) ? start['toolUse'] : undefined;
