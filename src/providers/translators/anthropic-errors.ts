@@ -50,6 +50,16 @@ export function readUpstreamError(headers: IncomingHttpHeaders, body: Buffer): U
   return { message: text.trim().slice(0, 300) || '(empty body)', type: awsType, anthropicShaped: false };
 }
 
+/**
+ * Adds the upstream's `retry-after` (Anthropic sends it on 429 and 529) as a header the client must
+ * see. Written with Object.assign so it compiles whether or not the contract's TranslatedError
+ * already declares `headers` (a change under review at the time of writing).
+ */
+function withRetryAfter(out: TranslatedError, headers: IncomingHttpHeaders): TranslatedError {
+  const retry = headers['retry-after'];
+  return typeof retry === 'string' && retry.length > 0 ? Object.assign(out, { headers: { 'retry-after': retry } }) : out;
+}
+
 /** The client-facing status for an upstream status (policy above). */
 export function clientStatus(status: number): number {
   if (status === 503 || status === 529) return 503;
@@ -106,21 +116,18 @@ export function openAIErrorFromAnthropic(status: number, headers: IncomingHttpHe
   const out = clientStatus(status);
   const type = out >= 500 ? openAITypeForStatus(out) : (e.type ?? openAITypeForStatus(out));
   const code = out >= 500 ? (e.type ?? null) : null;
-  return { status: out, contentType: 'application/json', body: JSON.stringify({ error: { message: messageFor(status, e), type, param: null, code } }) };
+  return withRetryAfter({ status: out, contentType: 'application/json', body: JSON.stringify({ error: { message: messageFor(status, e), type, param: null, code } }) }, headers);
 }
 
 /**
  * Any backend's error for an Anthropic client: `{"type":"error","error":{type,message}}`. A 4xx body
  * that is already Anthropic-shaped passes through unchanged when `passThrough` (Anthropic, Vertex
- * rawPredict), keeping Anthropic's `request_id`. The type comes from the client-facing status when
- * the upstream's is not an Anthropic type (OpenAI and vLLM use their own names).
+ * rawPredict), keeping Anthropic's `request_id`. Otherwise the type follows the client-facing status
+ * (OpenAI answers a bad key with 401 `invalid_request_error`, vLLM uses `NotFoundError` …).
  */
 export function anthropicErrorForClient(status: number, headers: IncomingHttpHeaders, body: Buffer, passThrough: boolean): TranslatedError {
   const e = readUpstreamError(headers, body);
   const out = clientStatus(status);
-  if (passThrough && e.anthropicShaped && out === status) return { status, contentType: 'application/json', body: body.toString('utf8') };
-  const type = out < 500 && e.type !== undefined && ANTHROPIC_TYPES.has(e.type) ? e.type : anthropicTypeForStatus(out);
-  return { status: out, contentType: 'application/json', body: JSON.stringify({ type: 'error', error: { type, message: messageFor(status, e) } }) };
+  if (passThrough && e.anthropicShaped && out === status) return withRetryAfter({ status, contentType: 'application/json', body: body.toString('utf8') }, headers);
+  return withRetryAfter({ status: out, contentType: 'application/json', body: JSON.stringify({ type: 'error', error: { type: anthropicTypeForStatus(out), message: messageFor(status, e) } }) }, headers);
 }
-
-const ANTHROPIC_TYPES = new Set(['invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'request_too_large', 'rate_limit_error', 'timeout_error', 'api_error', 'overloaded_error']);

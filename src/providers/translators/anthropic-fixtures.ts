@@ -65,7 +65,7 @@ export interface CannedUpstream {
   readonly stream: boolean;
   readonly model: string;
   readonly hideUsageChunk?: boolean;
-  readonly operation?: 'chat' | 'messages';
+  readonly operation?: 'chat' | 'messages' | 'count_tokens';
 }
 
 /**

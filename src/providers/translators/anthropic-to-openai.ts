@@ -390,7 +390,9 @@ class OpenAIStreamToAnthropic implements ResponseTranslator {
       return this.#error('api_error', 'the backend sent a stream event that is not JSON');
     }
     if (!isObject(json)) return '';
-    if (isObject(json['error'])) return this.#error(anthropicTypeOf(json['error']), str(json['error']['message']) ?? 'the backend reported an error');
+    // OpenAI sends `{"error":{…}}` mid-stream; vLLM's older servers a bare `{"object":"error",…}`.
+    const err = isObject(json['error']) ? json['error'] : json['object'] === 'error' ? json : undefined;
+    if (err) return this.#error(anthropicTypeOf(err), str(err['message']) ?? 'the backend reported an error');
     let out = this.#start(json);
     const u = fromOpenAIUsage(json['usage']);
     if (u) setUsage(this.usage, u);
