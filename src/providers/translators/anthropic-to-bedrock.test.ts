@@ -383,11 +383,13 @@ describe('anthropic-to-bedrock beyond the suite', () => {
   });
 
   it('maps throttling to rate_limit_error and 5xx to a 502 api_error', () => {
-    const t = anthropicToBedrock.error(429, { 'x-amzn-errortype': 'ThrottlingException' }, Buffer.from('{"message":"slow down"}'));
+    const t = anthropicToBedrock.error(429, { 'x-amzn-errortype': 'ThrottlingException', 'retry-after': '3' }, Buffer.from('{"message":"slow down"}'));
     assert.equal(t.status, 429);
+    assert.deepEqual(t.headers, { 'retry-after': '3' });
     assert.deepEqual(JSON.parse(t.body), { type: 'error', error: { type: 'rate_limit_error', message: 'AWS Bedrock ThrottlingException: slow down' } });
     const s = anthropicToBedrock.error(500, { 'x-amzn-errortype': 'InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/' }, Buffer.from('{"message":"oops"}'));
     assert.equal(s.status, 502);
+    assert.equal(s.headers, undefined);
     assert.equal((JSON.parse(s.body) as { error: { type: string } }).error.type, 'api_error');
   });
 

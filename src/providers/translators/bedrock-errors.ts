@@ -11,6 +11,7 @@
 // Choices (DESIGN.md §5):
 //   - 4xx (429 included) keep their status, so the client's SDK raises the matching typed error;
 //     5xx become 502 (the gateway's `upstream_error`): the failure is the backend's, not the gateway's;
+//     a numeric `retry-after` from the backend is passed on;
 //   - the message names the AWS error type (`AWS Bedrock ThrottlingException: …`) and the OpenAI
 //     `code` carries it too;
 //   - nothing a signer put in the request may reach the client: signature errors quote the canonical
@@ -139,7 +140,10 @@ export function translateBedrockError(schema: BedrockClientSchema, status: numbe
   }
   const clientStatus = status >= 500 ? 502 : status;
   const rid = headers['x-amzn-requestid'];
-  return { status: clientStatus, contentType: 'application/json', body: errorJson(schema, clientStatus, type, message, typeof rid === 'string' ? rid : undefined) };
+  const out = { status: clientStatus, contentType: 'application/json', body: errorJson(schema, clientStatus, type, message, typeof rid === 'string' ? rid : undefined) };
+  // A `retry-after` the backend sent (throttling, unavailability) is the client's best hint.
+  const retryAfter = headers['retry-after'];
+  return typeof retryAfter === 'string' && /^\d+$/.test(retryAfter.trim()) ? { ...out, headers: { 'retry-after': retryAfter.trim() } } : out;
 }
 
 /** The HTTP status a ConverseStream exception stands for (ConverseStreamOutput member docs). */
