@@ -6,7 +6,7 @@ import type { BackendSchema } from '../../runtime/translator.ts';
 import { fixture, fixtureJson, pieces, withTranslatingServer } from './anthropic-fixtures.ts';
 import type { JsonObject } from './anthropic-shapes.ts';
 import { anthropicMessagesToOpenAI, anthropicToOpenAI, effortForBudget } from './anthropic-to-openai.ts';
-import { requestInput, translatorSuite } from './translator-cases.ts';
+import { requestInput, runResponse, translatorSuite } from './translator-cases.ts';
 import type { ErrorCase, TranslatorCase } from './translator-cases.ts';
 
 const OPENAI: BackendSchema = { name: 'OpenAI', prefix: '/v1' };
@@ -268,6 +268,22 @@ describe('anthropicMessagesToOpenAI', () => {
   it('drops an assistant turn that only had thinking', () => {
     const out = anthropicMessagesToOpenAI({ model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 's' }] }] });
     assert.deepEqual(out['messages'], [{ role: 'user', content: 'x' }]);
+  });
+});
+
+describe('anthropic-to-openai response details', () => {
+  it('an OpenAI refusal reaches the Anthropic client as text', () => {
+    const completion = { id: 'chatcmpl-r', object: 'chat.completion', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: "I'm sorry, I can't help with that." }, finish_reason: 'stop' }] };
+    const c: TranslatorCase = { name: 'refusal', input: messages(hi), expectRequest: { path: '' }, upstream: { body: JSON.stringify(completion) } };
+    const out = JSON.parse(runResponse(anthropicToOpenAI, c, [Buffer.from(JSON.stringify(completion))]).bytes.toString('utf8')) as { content: unknown };
+    assert.deepEqual(out.content, [{ type: 'text', text: "I'm sorry, I can't help with that." }]);
+  });
+
+  it('a 2xx body that is not a chat completion becomes an Anthropic error body', () => {
+    const c: TranslatorCase = { name: 'bad', input: messages(hi), expectRequest: { path: '' }, upstream: { body: fixture('error-vllm.json') } };
+    const out = JSON.parse(runResponse(anthropicToOpenAI, c, [Buffer.from(fixture('error-vllm.json'))]).bytes.toString('utf8')) as { type: string; error: { type: string; message: string } };
+    assert.equal(out.type, 'error');
+    assert.equal(out.error.type, 'not_found_error');
   });
 });
 

@@ -326,7 +326,8 @@ class OpenAIBodyToAnthropic implements ResponseTranslator {
     const content: JsonObject[] = [];
     const reasoning = str(message['reasoning_content']) ?? str(message['reasoning']);
     if (reasoning) content.push({ type: 'thinking', thinking: reasoning, signature: '' });
-    const answer = typeof message['content'] === 'string' ? message['content'] : Array.isArray(message['content']) ? message['content'].map((p) => (isObject(p) ? (str(p['text']) ?? '') : '')).join('') : '';
+    // A refusal (OpenAI `message.refusal`) is text the client should see.
+    const answer = (typeof message['content'] === 'string' ? message['content'] : Array.isArray(message['content']) ? message['content'].map((p) => (isObject(p) ? (str(p['text']) ?? '') : '')).join('') : '') || (str(message['refusal']) ?? '');
     if (answer.length > 0) content.push({ type: 'text', text: answer });
     const calls = Array.isArray(message['tool_calls']) ? message['tool_calls'] : [];
     for (const c of calls) {
@@ -401,7 +402,7 @@ class OpenAIStreamToAnthropic implements ResponseTranslator {
     const delta = isObject(choice['delta']) ? choice['delta'] : {};
     const reasoning = str(delta['reasoning_content']) ?? str(delta['reasoning']);
     if (reasoning) out += this.#block('thinking', { type: 'thinking', thinking: '', signature: '' }) + this.#delta({ type: 'thinking_delta', thinking: reasoning });
-    const text = str(delta['content']);
+    const text = str(delta['content']) || str(delta['refusal']);
     if (text) out += this.#block('text', { type: 'text', text: '' }) + this.#delta({ type: 'text_delta', text });
     if (Array.isArray(delta['tool_calls'])) {
       for (const tc of delta['tool_calls']) {
