@@ -44,7 +44,8 @@ type Body = Record<string, unknown>;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-function anthropicId(prefix: string): string {
+/** Anthropic-style ids: `<prefix>_01` + 24 base62 characters (msg_…, req_…). */
+export function anthropicId(prefix: string): string {
   const bytes = randomBytes(24);
   let s = '';
   for (const b of bytes) s += BASE62[b % 62];

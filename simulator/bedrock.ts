@@ -41,21 +41,6 @@ import type { LastTurn, ToolCallRequest, ToolChoice, ToolSpec } from './tools.ts
 
 type Body = Record<string, unknown>;
 
-const CONVERSE_PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
-
-/** Matches a Converse path: the decoded model id and whether it streams; undefined for other paths. */
-export function matchConversePath(path: string): { modelId: string; stream: boolean } | undefined {
-  const m = CONVERSE_PATH.exec(path);
-  if (!m) return undefined;
-  let modelId: string;
-  try {
-    modelId = decodeURIComponent(m[1] as string);
-  } catch {
-    return undefined;
-  }
-  return { modelId, stream: m[2] === 'converse-stream' };
-}
-
 function isRecord(x: unknown): x is Body {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -2,9 +2,12 @@
 // count (seeded by a hash of the text), is unit length, and is the same on every simulator instance.
 // Identical texts are identical vectors; similar texts are not similar vectors.
 
+import type { ServerResponse } from 'node:http';
+import type { GenerationContext } from './generate.ts';
+import { badRequest, HttpError, sendJson } from './http-util.ts';
+import { embeddingList } from './openai-shapes.ts';
 import { createRandom, hashString } from './random.ts';
 import { countTokens } from './tokenizer.ts';
-import { badRequest } from './http-util.ts';
 
 export function pseudoEmbedding(text: string, dimensions: number): number[] {
   const rng = createRandom(hashString(text));
@@ -60,4 +63,19 @@ export function parseEmbeddingRequest(body: unknown, defaultDimensions: number):
   const enc = b['encoding_format'] ?? 'float';
   if (enc !== 'float' && enc !== 'base64') throw badRequest('"encoding_format" must be "float" or "base64"', 'encoding_format');
   return { model: b['model'] as string | undefined, inputs, promptTokens, dimensions, encoding: enc };
+}
+
+/**
+ * Answers an embeddings request at once (no engine slot). `deployment` (Azure) names the model
+ * instead of the body's `model`, and the answer reports the model serving it.
+ */
+export function answerEmbeddings(ctx: GenerationContext, res: ServerResponse, body: unknown, deployment?: string): void {
+  const e = parseEmbeddingRequest(body, ctx.options.defaultEmbeddingDimensions);
+  const asked = deployment ?? e.model;
+  const model = ctx.catalog.resolve(asked);
+  if (!model) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model \`${asked}\` does not exist.`, 'model');
+  ctx.metrics.promptProcessed(e.promptTokens);
+  const vectors = e.inputs.map((text) => pseudoEmbedding(text, e.dimensions));
+  const name = deployment !== undefined ? ctx.catalog.servingModel(model) : model.name;
+  sendJson(res, 200, embeddingList(name, vectors, e.encoding, e.promptTokens), ctx.identityHeaders());
 }

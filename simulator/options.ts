@@ -6,7 +6,9 @@
 // malformed value for a flag we do use throws, naming the flag, the value and what was expected.
 //
 // Besides upstream's flags there are a few of our own (all documented in docs/simulator.md):
-// `--host`, `--lora-load-time`, `--replicas`, and the fault flags `--fault-*`. `--config` reads a YAML
+// `--host`, `--lora-load-time`, `--replicas`, the fault flags `--fault-*`, and the provider
+// credential flags `--api-key`, `--gcp-access-token`, `--aws-access-key-id`,
+// `--aws-secret-access-key`, `--aws-region` (see SLUICE_FLAG_HELP and auth.ts). `--config` reads a YAML
 // file whose keys are flag names (precedence: command line > `base` (env) > YAML > defaults).
 
 import { readFileSync } from 'node:fs';
@@ -103,6 +105,17 @@ export interface SimulatorOptions {
   maxRequestBodySizeMb: number;
   /** Echo (or generate) `x-request-id` on completion responses. */
   enableRequestIdHeaders: boolean;
+
+  // Provider credentials (Sluice additions; unset = no check, see auth.ts and sigv4.ts).
+  /** Required key of the OpenAI, Anthropic, Azure OpenAI and Gemini Developer API paths. */
+  apiKey?: string;
+  /** The OAuth access token Vertex AI paths accept (`Authorization: Bearer`). */
+  gcpAccessToken?: string;
+  /** With awsSecretAccessKey: Bedrock paths require a SigV4 signature by this key. */
+  awsAccessKeyId?: string;
+  awsSecretAccessKey?: string;
+  /** The region Bedrock signatures must be scoped to (default us-east-1). */
+  awsRegion: string;
 }
 
 /**
@@ -172,6 +185,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     defaultEmbeddingDimensions: 384,
     maxRequestBodySizeMb: 4,
     enableRequestIdHeaders: false,
+    awsRegion: 'us-east-1',
   };
 }
 
@@ -182,6 +196,8 @@ type FlagKind = 'bool' | 'single' | 'multi';
 
 interface ModelledFlag {
   kind: FlagKind;
+  /** One line of help, for flags that are ours (upstream's are documented upstream). */
+  help?: string;
   /** Stores the value(s); throws via `bad()` on a malformed value. For bool flags, values[0] is "true"/"false". */
   apply(o: SimulatorOptions, values: string[], flag: string): void;
 }
@@ -329,7 +345,45 @@ const MODELLED: Record<string, ModelledFlag> = {
     o.maxRequestBodySizeMb = n;
   }),
   'enable-request-id-headers': { kind: 'bool', apply: (o, values, flag) => (o.enableRequestIdHeaders = bool(flag, first(values))) },
+  'api-key': credential(
+    (o, v) => (o.apiKey = v),
+    'KEY: require this key (OpenAI paths: Authorization: Bearer KEY; Anthropic: x-api-key; Azure: api-key or Bearer; ' +
+      'Gemini Developer API: x-goog-api-key or ?key=); wrong or missing answers as each provider does (auth.ts)',
+  ),
+  'gcp-access-token': credential(
+    (o, v) => (o.gcpAccessToken = v),
+    'TOKEN: Vertex AI paths require Authorization: Bearer TOKEN; wrong or missing is 401 UNAUTHENTICATED',
+  ),
+  'aws-access-key-id': credential(
+    (o, v) => (o.awsAccessKeyId = v),
+    'ID: with --aws-secret-access-key, every Bedrock path (/model/…) requires a SigV4 signature (service bedrock) by this key',
+  ),
+  'aws-secret-access-key': credential((o, v) => (o.awsSecretAccessKey = v), 'SECRET: the secret key SigV4 signatures are verified with'),
+  'aws-region': credential((o, v) => (o.awsRegion = v), 'REGION: the region SigV4 credential scopes must name (default us-east-1)'),
 };
+
+function credential(set: (o: SimulatorOptions, value: string) => void, help: string): ModelledFlag {
+  return {
+    kind: 'single',
+    help,
+    apply: (o, values, flag) => {
+      const v = first(values);
+      if (v.trim() === '' || v !== v.trim()) bad(flag, flag.includes('secret') ? '…' : v, 'a non-empty value without surrounding spaces');
+      set(o, v);
+    },
+  };
+}
+
+/**
+ * Help for the flags that are Sluice's own additions with a help line (the provider credential
+ * flags), as `--flag  help` lines. With none of them given, no credential is checked.
+ */
+export function sluiceFlagHelp(): string {
+  return Object.entries(MODELLED)
+    .filter(([, f]) => f.help !== undefined)
+    .map(([name, f]) => `--${name} ${f.help as string}`)
+    .join('\n');
+}
 
 /** Upstream flags whose behaviour is not reproduced: accepted, reported as a warning. */
 const NOT_MODELLED: Record<string, { kind: FlagKind; reason: string }> = {};
@@ -691,6 +745,9 @@ function validate(o: SimulatorOptions, warnings: string[]): void {
       `the KV cache holds ${o.kvCacheSize * o.blockSize} tokens (--kv-cache-size ${o.kvCacheSize} × --block-size ${o.blockSize}), ` +
         `less than --max-model-len ${o.maxModelLen}: longer requests will be refused`,
     );
+  }
+  if ((o.awsAccessKeyId === undefined) !== (o.awsSecretAccessKey === undefined)) {
+    throw new Error('--aws-access-key-id and --aws-secret-access-key must be given together (SigV4 needs both)');
   }
   for (const lora of o.loraModules) {
     if (lora.name === o.model || (o.servedModelNames ?? []).includes(lora.name)) {

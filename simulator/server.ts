@@ -7,6 +7,12 @@
 //   POST /v1/messages                             Anthropic Messages (anthropic.ts)
 //   POST /v1/messages/count_tokens                Anthropic token count
 //   POST /model/{id}/converse, …/converse-stream  Bedrock Converse / ConverseStream (bedrock.ts)
+//   POST /model/{id}/invoke, …/invoke-with-response-stream   Claude on Bedrock (bedrock-invoke.ts)
+//   POST /openai/deployments/{d}/chat/completions | completions | embeddings   Azure OpenAI (providers.ts)
+//   POST /v1beta/models/{m}:generateContent | :streamGenerateContent   Gemini Developer API (gemini.ts)
+//   POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent | …   Vertex AI Gemini
+//   POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/{m}:rawPredict | :streamRawPredict
+//                                                 Claude on Vertex AI (anthropic.ts)
 //   POST /v1/embeddings                           deterministic pseudo-embeddings, answered at once
 //                                                 (they do not take an engine slot)
 //   POST /v1/load_lora_adapter, /v1/unload_lora_adapter   register / forget an adapter (vLLM's API)
@@ -17,7 +23,8 @@
 //   GET|POST /admin/config                        read / change latency and faults at runtime
 //   GET  /admin/state                             engine snapshot (SimulatorState) as JSON
 //
-// Errors are shaped per dialect (OpenAI, Anthropic, Bedrock); nothing a client sends can crash the
+// Credentials are checked per provider when the credential flags are set (auth.ts, sigv4.ts). Errors
+// are shaped per provider (OpenAI, Anthropic, Bedrock, Google); nothing a client sends can crash the
 // process. Connections are kept alive for 65 s so pooled clients (undici) reuse them.
 
 import { createServer } from 'node:http';
@@ -25,8 +32,11 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { anthropicDialect, countAnthropicTokens, parseAnthropicRequest, sendAnthropicError } from './anthropic.ts';
-import { bedrockDialect, matchConversePath, parseConverseRequest, sendBedrockError } from './bedrock.ts';
-import { parseEmbeddingRequest, pseudoEmbedding } from './embeddings.ts';
+import { checkCredentials } from './auth.ts';
+import type { AuthFailure } from './auth.ts';
+import { sendBedrockError } from './bedrock.ts';
+import { familyOf, matchVertexAnthropicPath } from './cloud-paths.ts';
+import { answerEmbeddings } from './embeddings.ts';
 import { Engine } from './engine.ts';
 import { handleGeneration } from './generate.ts';
 import type { GenerationContext } from './generate.ts';
@@ -35,11 +45,14 @@ import { NoKvCache, PrefixKvCache } from './kvcache.ts';
 import { LatencyModel } from './latency.ts';
 import { SimulatorMetrics } from './metrics.ts';
 import { ModelCatalog } from './models.ts';
-import { embeddingList, modelList, unixSeconds } from './openai-shapes.ts';
+import { modelList, unixSeconds } from './openai-shapes.ts';
 import { applyLatencyDefaults, applyRuntimeConfig, defaultSimulatorOptions, describeRuntimeConfig } from './options.ts';
 import type { SimulatorOptions } from './options.ts';
+import { routeProviderPath } from './providers.ts';
 import { createRandom } from './random.ts';
 import { parseChatRequest, parseCompletionRequest } from './requests.ts';
+import { verifySigV4 } from './sigv4.ts';
+import { sendGoogleError } from './gemini.ts';
 
 /** A snapshot of the engine, for tools and tests (the same numbers /metrics reports). */
 export interface SimulatorState {
@@ -76,11 +89,25 @@ type ErrorWriter = (res: ServerResponse, err: HttpError) => void;
 const openAIErrors: ErrorWriter = (res, err) => sendError(res, err);
 const anthropicErrors: ErrorWriter = (res, err) => sendAnthropicError(res, err);
 const bedrockErrors: ErrorWriter = (res, err) => sendBedrockError(res, err);
+const googleErrors: ErrorWriter = (res, err) => sendGoogleError(res, err);
 
 function errorWriterFor(path: string): ErrorWriter {
-  if (path === '/v1/messages' || path === '/v1/messages/count_tokens') return anthropicErrors;
-  if (path.startsWith('/model/')) return bedrockErrors;
-  return openAIErrors;
+  switch (familyOf(path)) {
+    case 'anthropic':
+      return anthropicErrors;
+    case 'bedrock':
+      return bedrockErrors;
+    case 'gemini':
+      return googleErrors;
+    case 'vertex':
+      return matchVertexAnthropicPath(path) ? anthropicErrors : googleErrors;
+    default:
+      return openAIErrors; // OpenAI, Azure OpenAI (its inference errors are OpenAI-shaped), health, admin
+  }
+}
+
+function sendAuthFailure(res: ServerResponse, f: AuthFailure): void {
+  sendJson(res, f.status, f.body, f.headers);
 }
 
 function asRecord(body: unknown): Record<string, unknown> {
@@ -98,6 +125,9 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
   applyLatencyDefaults(options, new Set(Object.keys(defined)));
   if (options.model.trim() === '') throw new Error('startSimulator: options.model is required');
   if (!(options.maxNumSeqs >= 1)) throw new Error(`startSimulator: maxNumSeqs must be ≥ 1, got ${options.maxNumSeqs}`);
+  if ((options.awsAccessKeyId === undefined) !== (options.awsSecretAccessKey === undefined)) {
+    throw new Error('startSimulator: awsAccessKeyId and awsSecretAccessKey must be given together');
+  }
 
   const rng = createRandom(options.seed);
   const kvCache = options.enableKvCache
@@ -172,7 +202,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
     prefixCacheHitTokens: kvCache.hitTokens,
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const arrivedAt = performance.now();
     const method = req.method ?? 'GET';
     const post = (): void => {
@@ -183,7 +213,23 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
         throw new HttpError(405, 'invalid_request_error', 'method_not_allowed', `${method} is not allowed on ${path}`);
       }
     };
-    const json = async (): Promise<unknown> => parseJsonBody(await readBody(req, bodyLimit));
+    let body: Buffer | undefined;
+    const raw = async (): Promise<Buffer> => (body ??= await readBody(req, bodyLimit));
+    const json = async (): Promise<unknown> => parseJsonBody(await raw());
+
+    // Credentials, as the provider checks them, before anything else about the request.
+    const family = familyOf(path);
+    const denied = checkCredentials(family, req.headers, query, options);
+    if (denied) return sendAuthFailure(res, denied);
+    if (family === 'bedrock' && options.awsAccessKeyId !== undefined && options.awsSecretAccessKey !== undefined) {
+      const refused = await verifySigV4(req, await raw(), {
+        accessKeyId: options.awsAccessKeyId,
+        secretAccessKey: options.awsSecretAccessKey,
+        region: options.awsRegion,
+      });
+      if (refused) return sendAuthFailure(res, refused);
+    }
+
     switch (path) {
       case '/v1/chat/completions':
         post();
@@ -200,15 +246,9 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
         if (!catalog.resolve(model)) throw new HttpError(404, 'not_found_error', 'model_not_found', `model: ${model}`, 'model');
         return sendJson(res, 200, { input_tokens: inputTokens });
       }
-      case '/v1/embeddings': {
+      case '/v1/embeddings':
         post();
-        const e = parseEmbeddingRequest(await json(), options.defaultEmbeddingDimensions);
-        const model = catalog.resolve(e.model);
-        if (!model) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model \`${e.model}\` does not exist.`, 'model');
-        metrics.promptProcessed(e.promptTokens);
-        const vectors = e.inputs.map((text) => pseudoEmbedding(text, e.dimensions));
-        return sendJson(res, 200, embeddingList(model.name, vectors, e.encoding, e.promptTokens), ctx.identityHeaders());
-      }
+        return answerEmbeddings(ctx, res, await json());
       case '/v1/load_lora_adapter': {
         post();
         const b = asRecord(await json());
@@ -264,12 +304,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
         return sendJson(res, 200, adminConfig());
       }
       default: {
-        const converse = matchConversePath(path);
-        if (converse) {
-          post();
-          const g = parseConverseRequest(await json(), converse.modelId, converse.stream);
-          return handleGeneration(ctx, req, res, g, arrivedAt, bedrockDialect);
-        }
+        if (await routeProviderPath(ctx, { req, res, path, query, arrivedAt, post, json })) return;
         throw new HttpError(404, 'invalid_request_error', 'not_found', `no route for ${method} ${path}`);
       }
     }
@@ -277,7 +312,9 @@ export async function startSimulator(partial: Partial<SimulatorOptions> & { mode
 
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1000 }, (req, res) => {
     const path = pathOf(req);
-    route(req, res, path).catch((err: unknown) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    route(req, res, path, new URLSearchParams(q >= 0 ? url.slice(q + 1) : '')).catch((err: unknown) => {
       if (res.destroyed || req.socket.destroyed) return; // the client went away (e.g. mid-body): nobody to answer
       const httpErr = asHttpError(err);
       if (httpErr.status === 500 && !(err instanceof HttpError)) console.error('[simulator] unexpected error:', err);
