@@ -354,8 +354,9 @@ describe('openAIChatToAnthropic', () => {
     assert.equal(openAIChatToAnthropic({ ...hello, reasoning_effort: 'high', max_tokens: 800 })['thinking'], undefined);
     assert.equal(openAIChatToAnthropic({ ...hello, reasoning_effort: 'none' })['thinking'], undefined);
     assert.equal(openAIChatToAnthropic({ ...hello, reasoning_effort: 'none' })['max_tokens'], DEFAULT_MAX_TOKENS);
-    // The unified `thinking` field wins and passes as is.
+    // The unified `thinking` field wins and passes as is; its budget gets room when max tokens are unset.
     assert.deepEqual(openAIChatToAnthropic({ ...hello, reasoning_effort: 'low', thinking: { type: 'adaptive' } })['thinking'], { type: 'adaptive' });
+    assert.equal(openAIChatToAnthropic({ ...hello, thinking: { type: 'enabled', budget_tokens: 10000 } })['max_tokens'], 10000 + DEFAULT_MAX_TOKENS);
   });
 
   it('approximates json_object with a system instruction', () => {

@@ -22,7 +22,8 @@
 //   - response_format json_schema → `output_config.format` (Anthropic structured outputs);
 //     json_object has no Anthropic equivalent and is approximated by a system instruction;
 //   - `thinking` (the unified extension field) passes as is; `reasoning_effort` → extended thinking
-//     with a budget per effort level (REASONING_BUDGET);
+//     with a budget per effort level (REASONING_BUDGET); with either, an unset max_tokens becomes
+//     budget + DEFAULT_MAX_TOKENS (Anthropic wants budget_tokens below max_tokens);
 //   - refused with 422 (they cannot be honoured): n > 1, logprobs, audio output, web_search_options,
 //     non-function tools, the legacy functions API. Ignored (no Anthropic counterpart, no effect on
 //     the answer's meaning): frequency_penalty, presence_penalty, seed, logit_bias, store, metadata,
@@ -105,6 +106,8 @@ export function openAIChatToAnthropic(body: Readonly<JsonObject>): JsonObject {
   if (body['thinking'] !== undefined && body['thinking'] !== null) {
     if (!isObject(body['thinking'])) throw invalid('thinking must be an object', 'thinking');
     thinking = body['thinking'];
+    const budget = body['thinking']['budget_tokens'];
+    if (explicitMax === undefined && typeof budget === 'number') maxTokens = budget + DEFAULT_MAX_TOKENS;
   } else if (body['reasoning_effort'] !== undefined && body['reasoning_effort'] !== null) {
     const effort = body['reasoning_effort'];
     if (effort !== 'none') {
