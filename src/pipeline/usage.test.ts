@@ -18,7 +18,7 @@ describe('token usage through the pipeline', () => {
   let unsubscribe: () => void;
 
   before(async () => {
-    gw = await Gateway.start({ files: [quickstart], port: 0, adminPort: false, watch: false, log: () => undefined, simulatorDefaults: { timeToFirstToken: 0, interTokenLatency: 0 } });
+    gw = await Gateway.start({ files: [quickstart], port: 0, adminPort: false, watch: false, log: () => undefined, simulatorDefaults: { timeToFirstTokenMs: 0, interTokenLatencyMs: 0 } });
     client = new OpenAI({ baseURL: `http://127.0.0.1:${gw.listenerPort(0) ?? gw.listenerPort(8080)}/v1`, apiKey: 'unused', maxRetries: 0 });
     unsubscribe = events.end.subscribe((ctx) => {
       if (ctx.owner === gw) ended.push(ctx);

@@ -4,7 +4,9 @@
 import type { BackendSchemaName, ClientSchema, Translator } from '../runtime/translator.ts';
 import { geminiToGemini } from './translators/gemini-to-gemini.ts';
 import { geminiToOpenAI } from './translators/gemini-to-openai.ts';
+import { anthropicToBedrock } from './translators/anthropic-to-bedrock.ts';
 import { openAIToAzure } from './translators/openai-to-azure.ts';
+import { openAIToBedrock } from './translators/openai-to-bedrock.ts';
 import { openAIToGemini } from './translators/openai-to-gemini.ts';
 import { openAIToOpenAI } from './translators/openai-to-openai.ts';
 
@@ -22,8 +24,9 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
           return openAIToAzure;
         case 'GCPVertexAI':
           return openAIToGemini;
-        case 'Anthropic':
         case 'AWSBedrock':
+          return openAIToBedrock;
+        case 'Anthropic':
         case 'GCPAnthropic':
         case 'AWSAnthropic':
           return undefined;
@@ -47,10 +50,11 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
       }
     case 'Anthropic':
       switch (backend) {
+        case 'AWSBedrock':
+          return anthropicToBedrock;
         case 'OpenAI':
         case 'AzureOpenAI':
         case 'Anthropic':
-        case 'AWSBedrock':
         case 'GCPVertexAI':
         case 'GCPAnthropic':
         case 'AWSAnthropic':
