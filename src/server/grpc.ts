@@ -8,7 +8,8 @@ import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, Serv
 import type { PortBinding, RuntimeSnapshot } from '../runtime/snapshot.ts';
 import { chooseBackend, nextTarget } from '../backend/choose.ts';
 import { selectListener } from '../routing/hostnames.ts';
-import { HOP_BY_HOP } from '../http/headers.ts';
+import { GRPC_STATUS } from '../errors.ts';
+import { HOP_BY_HOP, hostOfAuthority } from '../http/headers.ts';
 
 const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS } = constants;
 
@@ -18,14 +19,13 @@ const { HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HE
  */
 const DROP = new Set([...HOP_BY_HOP.filter((h) => h !== 'te' && h !== 'trailer'), 'host', HTTP2_HEADER_PATH, HTTP2_HEADER_METHOD, HTTP2_HEADER_AUTHORITY, HTTP2_HEADER_SCHEME, HTTP2_HEADER_STATUS]);
 
-export const GRPC_STATUS = { UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
 export class GrpcProxy {
   readonly #sessions = new Map<string, ClientHttp2Session>();
 
   handle(snapshot: RuntimeSnapshot | undefined, binding: PortBinding | undefined, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const authority = String(headers[HTTP2_HEADER_AUTHORITY] ?? headers['host'] ?? '');
-    const host = authority.replace(/:\d+$/, '').toLowerCase();
+    const host = hostOfAuthority(authority);
     const path = String(headers[HTTP2_HEADER_PATH] ?? '/');
     const listener = binding && selectListener(binding.listeners, host);
     const matched = snapshot && listener?.grpcTable.match({ host, method: String(headers[HTTP2_HEADER_METHOD] ?? 'POST'), path, query: '', headers });
