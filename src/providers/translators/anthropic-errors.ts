@@ -50,14 +50,10 @@ export function readUpstreamError(headers: IncomingHttpHeaders, body: Buffer): U
   return { message: text.trim().slice(0, 300) || '(empty body)', type: awsType, anthropicShaped: false };
 }
 
-/**
- * Adds the upstream's `retry-after` (Anthropic sends it on 429 and 529) as a header the client must
- * see. Written with Object.assign so it compiles whether or not the contract's TranslatedError
- * already declares `headers` (a change under review at the time of writing).
- */
+/** Adds the upstream's `retry-after` (Anthropic sends it on 429 and 529) for the client to see. */
 function withRetryAfter(out: TranslatedError, headers: IncomingHttpHeaders): TranslatedError {
   const retry = headers['retry-after'];
-  return typeof retry === 'string' && retry.length > 0 ? Object.assign(out, { headers: { 'retry-after': retry } }) : out;
+  return typeof retry === 'string' && retry.length > 0 ? { ...out, headers: { 'retry-after': retry } } : out;
 }
 
 /** The client-facing status for an upstream status (policy above). */

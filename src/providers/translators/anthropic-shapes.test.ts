@@ -161,9 +161,9 @@ describe('error mapping', () => {
 
   it('forwards retry-after on the client answer', () => {
     const r = openAIErrorFromAnthropic(429, { 'retry-after': '17' }, Buffer.from(fixture('error-rate-limit.json')));
-    assert.deepEqual((r as { headers?: Record<string, string> }).headers, { 'retry-after': '17' });
+    assert.deepEqual(r.headers, { 'retry-after': '17' });
     const a = anthropicErrorForClient(529, { 'retry-after': '3' }, Buffer.from(fixture('error-overloaded.json')), true);
-    assert.deepEqual((a as { headers?: Record<string, string> }).headers, { 'retry-after': '3' });
-    assert.equal((anthropicErrorForClient(400, {}, Buffer.from('{}'), true) as { headers?: unknown }).headers, undefined);
+    assert.deepEqual(a.headers, { 'retry-after': '3' });
+    assert.equal(anthropicErrorForClient(400, {}, Buffer.from('{}'), true).headers, undefined);
   });
 });
