@@ -15,7 +15,8 @@
 //   on changes outside metadata and status, status ignored by main-resource writes (and everything but
 //   status ignored by status writes) for types with a status subresource, no-op writes that change
 //   nothing (no new resourceVersion, no event), AlreadyExists, NotFound;
-// - 404 for resource types that are not installed (a CRD missing), 401 without the bearer token.
+// - 404 for resource types that are not installed (a CRD missing), 401 without the bearer token;
+// - plain HTTP by default, HTTPS with a given certificate (to test CA and in-cluster configuration).
 //
 // Test hooks: apply (YAML or objects, create-or-replace like `kubectl apply`), delete, updateStatus,
 // compact (make every earlier resourceVersion too old), dropWatches (cut watch connections),
@@ -31,6 +32,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +95,10 @@ export interface FakeKubeApiServerOptions {
   readonly token?: string;
   /** How a watch from a too-old resourceVersion fails: an ERROR event (default, as current servers do) or HTTP 410. */
   readonly expiredAs?: 'event' | 'status';
+  /** Serve HTTPS with this certificate (PEM); the kubeconfig then carries it as the CA. Default: plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Host name to listen on and to put in URLs (default 127.0.0.1; with tls, the certificate's name). */
+  readonly host?: string;
 }
 
 function type(group: string, versions: readonly string[], kind: string, plural: string, namespaced: boolean, statusSubresource: boolean, builtin = false): FakeResourceType {
@@ -196,16 +202,17 @@ export class FakeKubeApiServer {
     this.#token = options.token ?? 'fake-token';
     const without = new Set(options.without ?? []);
     this.#types = [...(options.types ?? [...BUILTIN_TYPES, ...SLUICE_CRDS])].filter((t) => !without.has(t.kind) && !without.has(`${t.group}/${t.kind}`));
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.#server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   }
 
   static async start(options: FakeKubeApiServerOptions = {}): Promise<FakeKubeApiServer> {
     const s = new FakeKubeApiServer(options);
     await new Promise<void>((resolve, reject) => {
       s.#server.once('error', reject);
-      s.#server.listen(0, '127.0.0.1', () => resolve());
+      s.#server.listen(0, options.host ?? '127.0.0.1', () => resolve());
     });
-    s.#url = `http://127.0.0.1:${(s.#server.address() as AddressInfo).port}`;
+    s.#url = `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${(s.#server.address() as AddressInfo).port}`;
     return s;
   }
 
@@ -231,14 +238,16 @@ export class FakeKubeApiServer {
   // ------------------------------------------------------------------------------------------------
   // Test helpers
 
-  /** A kubeconfig (YAML) for this server: current context `fake`, token auth, plain HTTP. */
+  /** A kubeconfig (YAML) for this server: current context `fake`, token auth, plain HTTP (or HTTPS with the CA). */
   kubeconfig(options: { namespace?: string } = {}): string {
     const user = this.#token ? `{token: ${this.#token}}` : '{}';
     return [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: fake\n  cluster: {server: "${this.#url}", insecure-skip-tls-verify: true}`,
+      this.#options.tls
+        ? `- name: fake\n  cluster: {server: "${this.#url}", certificate-authority-data: ${Buffer.from(this.#options.tls.cert).toString('base64')}}`
+        : `- name: fake\n  cluster: {server: "${this.#url}", insecure-skip-tls-verify: true}`,
       'users:',
       `- name: fake\n  user: ${user}`,
       'contexts:',

@@ -1,7 +1,8 @@
 // A small REST client for the Kubernetes API server: JSON requests and streaming watches over
 // node:http/https. Where to connect and how to authenticate come from @kubernetes/client-node's
-// KubeConfig (kubeconfig file and context, or the in-cluster service account, token files re-read on
-// every request so rotated tokens are picked up, client certificates, exec and OIDC plugins, proxies).
+// KubeConfig (kubeconfig file and context, or the in-cluster service account, whose token file the
+// library re-reads every minute so a rotated token is picked up; client certificates, exec and OIDC
+// plugins, proxies).
 //
 // Why not the library's generated API classes: their typed list calls turn objects into class
 // instances (Date timestamps, renamed fields) while watch events stay plain JSON, and custom resources
@@ -202,7 +203,7 @@ export class KubeClient {
     const url = new URL(this.#server + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const opts: https.RequestOptions = {};
-    // Re-applied per request: token files are re-read (bound service account tokens rotate).
+    // Applied per request: the library refreshes tokens (token files, exec and OIDC plugins) here.
     await this.#kc.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
