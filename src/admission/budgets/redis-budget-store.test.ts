@@ -5,6 +5,8 @@ import type { RedisServerHandle } from '../../../test/support/redis.ts';
 import { budgetStoreCases } from './budget-store.cases.ts';
 import { budgetStoreProperties } from './budget-store.property.ts';
 import { RedisBudgetStore } from './redis-budget-store.ts';
+import { BudgetGuard } from './budgets.ts';
+import type { BudgetAdmission } from './budgets.ts';
 
 describe('RedisBudgetStore: shared BudgetStore cases', () => {
   let redis: RedisServerHandle | undefined;
@@ -30,5 +32,46 @@ describe('RedisBudgetStore: shared BudgetStore cases', () => {
     const ttl = await client.pttl(`sluice:bg:team:ml:${windowStartMs}`);
     assert.ok(ttl > 86_400_000 && ttl <= 86_400_000 + 3_600_000, `ttl ${ttl}`);
     assert.ok((await client.pttl(`sluice:bg:team:ml:${windowStartMs}:l`)) > 0);
+  });
+});
+
+describe('BudgetGuard over Redis when Redis fails', () => {
+  let redis: RedisServerHandle | undefined;
+  let store: RedisBudgetStore | undefined;
+  before(async () => {
+    redis = await startRedisServer();
+    store = new RedisBudgetStore({ redis: { url: redis.url, commandTimeoutMs: 150, maxReconnectDelayMs: 100 } });
+    assert.ok(await store.connection.ready(5000));
+  });
+  after(async () => {
+    await store?.close();
+    await redis?.stop();
+  });
+
+  it('fails open or closed without hanging, and resumes after a restart', async () => {
+    const budgets = [{ name: 'b', unit: 'tokens' as const, limit: 1_000_000, window: { calendar: 'Day' as const }, appliesTo: { all: true } }];
+    const open = new BudgetGuard(budgets, store!);
+    const closed = new BudgetGuard(budgets, store!, { failureMode: 'closed' });
+    const req = (id: string) => ({ requestId: id, principal: undefined, model: 'm', body: { messages: [], max_tokens: 10 } });
+    const first = await open.begin(req('a'));
+    assert.ok(first.ok && first.reservation);
+    await redis!.kill();
+    const bounded = (p: BudgetAdmission | Promise<BudgetAdmission>) => Promise.race([Promise.resolve(p), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000).unref())]);
+    const o = await bounded(open.begin(req('b')));
+    const c = await bounded(closed.begin(req('c')));
+    assert.ok(o !== 'hung' && o.ok && o.degraded, 'fail-open admits, uncounted');
+    assert.ok(c !== 'hung' && !c.ok && c.error.status === 503, 'fail-closed refuses with 503');
+    await first.reservation.end({ inputTokens: 1, outputTokens: 1, totalTokens: 2, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0 });
+    assert.equal(store!.health().up, false);
+    await redis!.restart();
+    const deadline = Date.now() + 15_000;
+    let resumed: BudgetAdmission | undefined;
+    while (Date.now() < deadline) {
+      resumed = await closed.begin(req(`d${Date.now()}`));
+      if (resumed.ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(resumed?.ok && resumed.reservation, 'budgets resume when Redis returns');
+    assert.equal(store!.health().up, true);
   });
 });
