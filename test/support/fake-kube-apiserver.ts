@@ -395,8 +395,9 @@ export class FakeKubeApiServer {
 
   /**
    * Adds a hook run for every request after its body is read and before it is served. It may change the
-   * store (e.g. update the object to provoke a conflict), answer the request itself, or cut the
-   * connection. Returns a function that removes the hook.
+   * store (e.g. update the object to provoke a conflict), change the parsed body in place (e.g. drop a
+   * field, as a server pruning unknown fields does), answer the request itself, or cut the connection.
+   * Returns a function that removes the hook.
    */
   intercept(fn: (req: FakeRequest) => InterceptResult): () => void {
     this.#interceptors.push(fn);

@@ -218,6 +218,26 @@ describe('KubernetesStatusSink', () => {
     assert.equal(sink.stats.failures, 1);
   });
 
+  it('does not rewrite forever when the server prunes a field it does not know', async () => {
+    const { server, source, reload, statusPuts } = await setup();
+    // A pool CRD without status.parents[].controllerName (older Inference Extension versions): pruned.
+    server.intercept((req) => {
+      if (req.method === 'PUT' && req.path.endsWith('/inferencepools/pool/status')) {
+        for (const p of ((req.body as { status?: { parents?: Record<string, unknown>[] } }).status?.parents ?? [])) delete p['controllerName'];
+      }
+      return undefined;
+    });
+    await reload();
+    const poolPuts = () => statusPuts().filter((r) => r.path.endsWith('/inferencepools/pool/status')).length;
+    assert.equal(poolPuts(), 1);
+    await waitFor('the cache to see the pruned status', () => (source.find('InferencePool', 'default', 'pool')?.object['status'] as { parents?: unknown[] } | undefined)?.parents?.length === 1);
+    await reload();
+    await reload();
+    assert.equal(poolPuts(), 1);
+    // The entry without controllerName is still recognised as Sluice's (its parent is Sluice's Gateway).
+    assert.equal((server.get('InferencePool', 'default', 'pool')!['status'] as { parents: unknown[] }).parents.length, 1);
+  });
+
   it('writes nothing while not the leader, and the latest statuses once it becomes the leader', async () => {
     const leadership = { isLeader: false, listener: undefined as undefined | ((leading: boolean) => void) };
     const leader = {

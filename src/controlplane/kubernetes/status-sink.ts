@@ -172,18 +172,22 @@ export class KubernetesStatusSink implements StatusSink {
     if (!statuses || !this.#mayWrite()) return;
     const targets = new Planner(this.#objects, this.controllerName, statuses).targets();
     const now = kubeTime(this.#options.now?.() ?? new Date());
+    const visited = new Set<string>();
     let next = 0;
     const worker = async () => {
-      while (next < targets.length) await this.#writeOne(targets[next++]!, now);
+      while (next < targets.length) await this.#writeOne(targets[next++]!, now, visited);
     };
     await Promise.all(Array.from({ length: Math.max(1, this.#options.concurrency ?? 4) }, worker));
+    // Forget writes to objects no longer reported on (deleted, or no longer Sluice's).
+    for (const key of this.#written.keys()) if (!visited.has(key)) this.#written.delete(key);
   }
 
-  async #writeOne(t: Target, now: string): Promise<void> {
+  async #writeOne(t: Target, now: string, visited: Set<string>): Promise<void> {
     const cached = this.#objects.find(t.kind, t.namespace, t.name, t.group);
     if (!cached) return;
     const { resource } = cached;
     const key = `${resource.group}/${resource.kind}/${t.namespace}/${t.name}`;
+    visited.add(key);
     let object = this.#freshest(key, cached.object);
     const max = this.#options.maxConflictRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
