@@ -157,11 +157,18 @@ export function grpcStatusOf(err: GatewayError): number {
 export function errorBody(err: GatewayError, schema: ClientSchema = 'OpenAI', requestId?: string): string {
   switch (schema) {
     case 'OpenAI':
-      return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code } });
+      return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.code, ...(requestId ? { request_id: requestId } : {}) } });
     case 'Anthropic':
       return JSON.stringify({ type: 'error', error: { type: errorCatalogue[err.code].anthropic, message: err.message }, ...(requestId ? { request_id: requestId } : {}) });
     case 'Gemini':
-      return JSON.stringify({ error: { code: err.status, message: err.message, status: googleStatus(err.status) } });
+      return JSON.stringify({
+        error: {
+          code: err.status,
+          message: err.message,
+          status: googleStatus(err.status),
+          ...(requestId ? { details: [{ '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }] } : {}),
+        },
+      });
   }
 }
 

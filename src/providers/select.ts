@@ -4,7 +4,10 @@
 import type { BackendSchemaName, ClientSchema, Translator } from '../runtime/translator.ts';
 import { geminiToGemini } from './translators/gemini-to-gemini.ts';
 import { geminiToOpenAI } from './translators/gemini-to-openai.ts';
+import { anthropicToAWSAnthropic, anthropicToAnthropic, anthropicToGCPAnthropic } from './translators/anthropic-to-anthropic.ts';
 import { anthropicToBedrock } from './translators/anthropic-to-bedrock.ts';
+import { anthropicToOpenAI } from './translators/anthropic-to-openai.ts';
+import { openAIToAWSAnthropic, openAIToAnthropic, openAIToGCPAnthropic } from './translators/openai-to-anthropic.ts';
 import { openAIToAzure } from './translators/openai-to-azure.ts';
 import { openAIToBedrock } from './translators/openai-to-bedrock.ts';
 import { openAIToGemini } from './translators/openai-to-gemini.ts';
@@ -27,9 +30,11 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
         case 'AWSBedrock':
           return openAIToBedrock;
         case 'Anthropic':
+          return openAIToAnthropic;
         case 'GCPAnthropic':
+          return openAIToGCPAnthropic;
         case 'AWSAnthropic':
-          return undefined;
+          return openAIToAWSAnthropic;
         default:
           return assertNever(backend);
       }
@@ -53,11 +58,15 @@ export function selectTranslator(client: ClientSchema, backend: BackendSchemaNam
         case 'AWSBedrock':
           return anthropicToBedrock;
         case 'OpenAI':
-        case 'AzureOpenAI':
+          return anthropicToOpenAI;
         case 'Anthropic':
-        case 'GCPVertexAI':
+          return anthropicToAnthropic;
         case 'GCPAnthropic':
+          return anthropicToGCPAnthropic;
         case 'AWSAnthropic':
+          return anthropicToAWSAnthropic;
+        case 'AzureOpenAI':
+        case 'GCPVertexAI':
           return undefined;
         default:
           return assertNever(backend);

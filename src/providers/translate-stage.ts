@@ -44,6 +44,7 @@ export function translateStage() {
       backend: schema,
       wantUsage,
       query: ctx.query,
+      headers: ctx.req.headers,
     });
     plan.path = out.path;
     plan.body = out.body;

@@ -62,6 +62,8 @@ export interface RequestTranslationInput {
   readonly wantUsage: boolean;
   /** The client's query string without `?` ('' when none). */
   readonly query: string;
+  /** The client's request headers (e.g. `anthropic-version`, `anthropic-beta` a pass-through keeps). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>> | undefined;
 }
 
 export interface TranslatedRequest {
@@ -77,7 +79,7 @@ export interface ResponseTranslationInput {
   readonly stream: boolean;
   /** The model sent upstream: the response model when the provider reports none (Bedrock, Vertex). */
   readonly requestModel: string;
-  /** The gateway injected `include_usage`: drop the usage-only chunk the client did not ask for. */
+  /** The client did not ask for the usage-only chunk (OpenAI `stream_options.include_usage`): do not send it. */
   readonly hideUsageChunk: boolean;
   /** The client's parsed body (e.g. embeddings' `encoding_format` shapes the answer). */
   readonly body?: Readonly<Record<string, unknown>> | undefined;

@@ -79,6 +79,8 @@ export class DataPlane {
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? '' : url.slice(q + 1),
     });
+    // Every response carries the request id, and so does the request to the upstream (send stage).
+    res.setHeader('x-request-id', ctx.id);
     events.requestStart.publish(ctx);
     this.#pipeline(ctx).then(
       () => this.#end(ctx),

@@ -34,7 +34,7 @@ export function mirrorStage(options: MirrorStageOptions) {
         response: undefined,
         responseHeaders: undefined,
       };
-      sendMirror(options.pools, ctx.method, plan, rule.requestTimeoutMs);
+      sendMirror(options.pools, ctx.method, plan, rule.requestTimeoutMs, ctx.id);
     }
     return next();
   };

@@ -24,7 +24,7 @@ import type { UpstreamPools } from './pools.ts';
 /** Error bodies read from an upstream to translate them (the rest is discarded). */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-function upstreamHeaders(plan: UpstreamPlan): Record<string, string | string[]> {
+function upstreamHeaders(plan: UpstreamPlan, requestId: string): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   const from = plan.headers;
   for (const name in from) {
@@ -34,6 +34,7 @@ function upstreamHeaders(plan: UpstreamPlan): Record<string, string | string[]> 
     if (v !== undefined) headers[name] = v;
   }
   headers['host'] = plan.hostHeader;
+  headers['x-request-id'] = requestId;
   const set = plan.set;
   for (const k in set) headers[k] = set[k]!;
   if (Buffer.isBuffer(plan.body)) headers['content-length'] = String(plan.body.length);
@@ -62,7 +63,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
   if (remaining <= 0) return Promise.reject(new GatewayError('upstream_timeout', `${rule.id}: timeouts.request (${rule.requestTimeoutMs} ms) expired after ${attempt.n - 1} attempt(s)`));
   const limit = Math.min(rule.backendTimeoutMs > 0 ? rule.backendTimeoutMs : Infinity, remaining);
   const timeoutMs = Number.isFinite(limit) ? Math.ceil(limit) : 0;
-  const headers = upstreamHeaders(plan);
+  const headers = upstreamHeaders(plan, ctx.id);
   if (attempt.traceparent !== undefined) headers['traceparent'] = attempt.traceparent;
   const translator = plan.response;
   const endpoint = ctx.endpoint;
@@ -225,10 +226,10 @@ function isEventStream(res: ServerResponse): boolean {
 }
 
 /** Sends a copy of a request and discards the answer (RequestMirror). Never throws. */
-export function sendMirror(pools: UpstreamPools, method: string, plan: UpstreamPlan, timeoutMs: number): void {
+export function sendMirror(pools: UpstreamPools, method: string, plan: UpstreamPlan, timeoutMs: number, requestId: string): void {
   pools
     .get(plan.origin)
-    .request({ origin: plan.origin, path: plan.path, method: method as Dispatcher.HttpMethod, headers: upstreamHeaders(plan), body: Buffer.isBuffer(plan.body) ? plan.body : null, headersTimeout: timeoutMs || 30_000 })
+    .request({ origin: plan.origin, path: plan.path, method: method as Dispatcher.HttpMethod, headers: upstreamHeaders(plan, requestId), body: Buffer.isBuffer(plan.body) ? plan.body : null, headersTimeout: timeoutMs || 30_000 })
     .then(
       (r) => r.body.dump().catch(() => undefined),
       () => undefined,
