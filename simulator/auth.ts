@@ -8,8 +8,11 @@
 //                API key. …","type":"invalid_request_error","param":null,"code":null}}; wrong: 401
 //                {"error":{"message":"Incorrect API key provided: sk-ab***wxyz. …","type":
 //                "invalid_request_error","param":null,"code":"invalid_api_key"}} (OpenAI API).
-//     anthropic  x-api-key: KEY. 401 {"type":"error","error":{"type":"authentication_error",
-//                "message":"x-api-key header is required" | "invalid x-api-key"}} (Anthropic errors).
+//     anthropic  x-api-key: KEY, or Authorization: Bearer KEY (what @anthropic-ai/sdk 1.x sends for an
+//                API key). 401 {"type":"error","error":{"type":"authentication_error","message":
+//                "x-api-key header is required" | "invalid x-api-key"}} (Anthropic errors; a wrong
+//                Bearer key gets the same "invalid x-api-key", Anthropic's wording for it being
+//                undocumented).
 //     azure      api-key: KEY (or Authorization: Bearer KEY). 401 {"error":{"code":"401","message":
 //                "Access denied due to invalid subscription key or wrong API endpoint. …"}} (Azure
 //                API Management front of Azure OpenAI).
@@ -120,7 +123,7 @@ export function checkCredentials(
     }
     case 'anthropic': {
       if (key === undefined) return undefined;
-      const given = header(headers, 'x-api-key');
+      const given = header(headers, 'x-api-key') ?? bearer(headers);
       return given !== undefined && sameSecret(given, key) ? undefined : anthropicFailure(given);
     }
     case 'azure': {

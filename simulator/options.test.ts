@@ -4,7 +4,7 @@ import { parseDurationMs } from './duration.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyRuntimeConfig, defaultSimulatorOptions, describeRuntimeConfig, parseSimulatorArgs, QUICKSTART_LATENCY } from './options.ts';
+import { applyRuntimeConfig, defaultSimulatorOptions, describeRuntimeConfig, parseSimulatorArgs, QUICKSTART_LATENCY, sluiceFlagHelp } from './options.ts';
 import { createRandom } from './random.ts';
 
 describe('parseDurationMs', () => {
@@ -277,3 +277,38 @@ describe('runtime configuration', () => {
   });
 });
 
+
+describe('provider credential flags (Sluice additions)', () => {
+  it('parses --api-key, --gcp-access-token and the AWS flags; unset means no check', () => {
+    const none = parseSimulatorArgs(['--model', 'm']).options;
+    assert.equal(none.apiKey, undefined);
+    assert.equal(none.gcpAccessToken, undefined);
+    assert.equal(none.awsAccessKeyId, undefined);
+    assert.equal(none.awsRegion, 'us-east-1');
+    const { options, warnings } = parseSimulatorArgs([
+      '--model', 'm',
+      '--api-key', 'sk-1',
+      '--gcp-access-token=ya29.t',
+      '--aws-access-key-id', 'AKIA1',
+      '--aws-secret-access-key', 's3cret',
+      '--aws-region', 'eu-west-1',
+    ]);
+    assert.deepEqual(warnings, []);
+    assert.equal(options.apiKey, 'sk-1');
+    assert.equal(options.gcpAccessToken, 'ya29.t');
+    assert.equal(options.awsAccessKeyId, 'AKIA1');
+    assert.equal(options.awsSecretAccessKey, 's3cret');
+    assert.equal(options.awsRegion, 'eu-west-1');
+  });
+
+  it('needs both AWS keys, refuses empty values without echoing a secret, and documents every flag', () => {
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--aws-access-key-id', 'AKIA1']), /must be given together/);
+    assert.throws(() => parseSimulatorArgs(['--model', 'm', '--api-key', '']), /--api-key/);
+    assert.throws(
+      () => parseSimulatorArgs(['--model', 'm', '--aws-secret-access-key', ' leaked ']),
+      (err: Error) => /--aws-secret-access-key/.test(err.message) && !err.message.includes('leaked'),
+    );
+    const help = sluiceFlagHelp();
+    for (const flag of ['--api-key', '--gcp-access-token', '--aws-access-key-id', '--aws-secret-access-key', '--aws-region']) assert.ok(help.includes(flag), flag);
+  });
+});
