@@ -126,6 +126,13 @@ describe('Gemini Developer API (@google/genai)', () => {
     for await (const c of await ai.models.generateContentStream({ model: MODEL, contents: [question], config: { tools: [{ functionDeclarations: [getWeather] }] } })) chunks.push(c);
     assert.equal(chunks.length, 1, 'a function call comes whole, in the final chunk');
     assert.equal(chunks[0]?.functionCalls?.[0]?.name, 'get_weather');
+
+    let streamedText = '';
+    for await (const c of await ai.models.generateContentStream({ model: MODEL, contents: history, config: { tools: [{ functionDeclarations: [getWeather] }], maxOutputTokens: 6 } })) {
+      assert.equal(c.functionCalls, undefined);
+      streamedText += c.text ?? '';
+    }
+    assert.ok(streamedText.length > 0);
   });
 
   it('follows functionCallingConfig: ANY with allowedFunctionNames, NONE', async () => {

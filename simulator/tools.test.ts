@@ -103,6 +103,27 @@ describe('tool calls: OpenAI chat', () => {
     const args = rest.map((d) => d.function?.arguments ?? '').join('');
     checkWeatherArgs(JSON.parse(args) as Record<string, unknown>);
     assert.ok((usage?.completion_tokens ?? 0) > rest.length);
+
+    // The tool's result, streamed back as text.
+    const answer = await client.chat.completions.create({
+      model: MODEL,
+      tools,
+      stream: true,
+      max_tokens: 8,
+      messages: [
+        { role: 'user', content: 'What will the weather be?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: head.id ?? '', type: 'function', function: { name: 'get_weather', arguments: args } }] },
+        { role: 'tool', tool_call_id: head.id ?? '', content: 'rain' },
+      ],
+    });
+    let text = '';
+    let calls = 0;
+    for await (const chunk of answer) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      calls += chunk.choices[0]?.delta.tool_calls?.length ?? 0;
+    }
+    assert.ok(text.length > 0);
+    assert.equal(calls, 0);
   });
 
   it('the stream helper assembles the call; required calls even after a tool result; none never calls', async () => {
@@ -198,6 +219,20 @@ describe('tool calls: Anthropic Messages', () => {
     assert.ok(block && block.type === 'tool_use');
     assert.deepEqual(block.input, JSON.parse(json));
     assert.equal(final.stop_reason, 'tool_use');
+
+    const answer = client.messages.stream({
+      model: MODEL,
+      max_tokens: 8,
+      tools,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: final.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: block.id, content: [{ type: 'text', text: 'cloudy' }] }] },
+      ],
+    });
+    const text = await answer.finalMessage();
+    assert.equal(text.content[0]?.type, 'text');
+    assert.notEqual(text.stop_reason, 'tool_use');
   });
 
   it('any forces a call; none and an assistant prefill do not call; an unknown named tool is a 400', async () => {
@@ -279,6 +314,20 @@ describe('tool calls: Bedrock Converse', () => {
       .join('');
     checkWeatherArgs(JSON.parse(input) as Record<string, unknown>);
     assert.deepEqual(events.at(-2)?.body, { stopReason: 'tool_use' });
+
+    const toolUseId = ((events[1]?.body['start'] as { toolUse: { toolUseId: string } }).toolUse).toolUseId;
+    const answer = await post('converse-stream', {
+      toolConfig,
+      inferenceConfig: { maxTokens: 8 },
+      messages: [
+        { role: 'user', content: [{ text: 'go' }] },
+        { role: 'assistant', content: [{ toolUse: { toolUseId, name: 'get_weather', input: JSON.parse(input) as object } }] },
+        { role: 'user', content: [{ toolResult: { toolUseId, content: [{ text: 'windy' }] } }] },
+      ],
+    });
+    const types2 = new EventStreamDecoder().push(Buffer.from(await answer.body.arrayBuffer())).map((m) => m.headers[':event-type']);
+    assert.ok(types2.includes('contentBlockDelta'));
+    assert.ok(!types2.includes('contentBlockStart'), 'text blocks are not announced');
   });
 
   it('refuses toolUse blocks without a toolConfig', async () => {
