@@ -1,13 +1,98 @@
 // Every Prometheus metric the gateway exports is named here (DESIGN.md §3: telemetry/). Request-path
 // metrics are fed only by the events stages publish (runtime/events.ts), never called from a stage;
 // pool gauges are computed when scraped, from the snapshot being served.
+//
+// Families and where their names come from:
+// - GenAI (Envoy AI Gateway, reference §7.1; OTel GenAI semconv): gen_ai_client_token_usage,
+//   gen_ai_server_request_duration_seconds, gen_ai_server_time_to_first_token_seconds,
+//   gen_ai_server_time_per_output_token_seconds, with upstream's buckets and its attribute names as
+//   Prometheus labels (dots become underscores, as the OTel Prometheus exporter writes them);
+// - Inference Extension EPP (inference-extension reference §7): inference_objective_request_total,
+//   inference_extension_scheduler_attempts_total, inference_pool_* gauges,
+//   inference_extension_prefix_indexer_size;
+// - Sluice's own: sluice_requests_total, sluice_request_duration_seconds, sluice_tokens_total,
+//   sluice_upstream_attempts_total, sluice_config_*;
+// - process_* and nodejs_* (prom-client's defaults, unprefixed, as dashboards expect them).
+//
+// Label cardinality: route, backend and pool labels come from configuration; endpoint labels name the
+// pool's pods (or address:port); model labels follow ModelLabels (genai.ts): config-known models as
+// they are, `unknown` when no route matched, at most `maxModelLabels` other names, then `other`.
+// Nothing a client sends other than a model name becomes a label, and no label carries a secret.
+//
+// Cost: every labelled child is cached in a Map under a joined key, so an event costs a key string, a
+// Map lookup and the observation (prom-client would hash the label object on every call otherwise).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { poolStats } from '../endpoints/pool-stats.ts';
 import type { AttemptEvent } from '../runtime/events.ts';
 import { events } from '../runtime/events.ts';
-import type { RequestContext } from '../runtime/context.ts';
+import type { Attempt, RequestContext } from '../runtime/context.ts';
 import type { PoolRuntime } from '../runtime/snapshot.ts';
 import { TOKEN_TYPES, tokensOfType } from '../runtime/usage.ts';
+import type { TokenType } from '../runtime/usage.ts';
+import { ModelLabels, UNKNOWN, attemptEndpointName, genAIOperationName, genAIProviderName, isGenAIRequest, requestErrorType, timePerOutputTokenSeconds, timeToFirstTokenSeconds } from './genai.ts';
+
+/** `gen_ai.client.token.usage` buckets (Envoy AI Gateway internal/metrics/genai.go; OTel GenAI semconv): powers of 4. */
+export const TOKEN_USAGE_BUCKETS: readonly number[] = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+/** `gen_ai.server.request.duration` buckets, seconds: 0.01 doubling to 81.92. */
+export const REQUEST_DURATION_BUCKETS: readonly number[] = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+/** `gen_ai.server.time_to_first_token` buckets, seconds (upstream extends the semconv's list to 60 s). */
+export const TIME_TO_FIRST_TOKEN_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0];
+/** `gen_ai.server.time_per_output_token` buckets, seconds. */
+export const TIME_PER_OUTPUT_TOKEN_BUCKETS: readonly number[] = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5];
+
+/** The GenAI attributes shared by the four gen_ai_* series, as Prometheus label names. */
+const GENAI_LABELS = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_original_model', 'gen_ai_request_model', 'gen_ai_response_model'] as const;
+type GenAILabel = (typeof GENAI_LABELS)[number];
+
+/**
+ * What became of one upstream attempt (`sluice_upstream_attempts_total{outcome}`): the upstream
+ * answered `success` (< 400), `client_error` (4xx) or `server_error` (5xx, including a status
+ * discarded for a retry); or it failed: `timeout` (no response head in time), `unreachable`
+ * (connection refused or reset), `interrupted` (failed after the response started), `error` (refused
+ * before anything was sent: no ready endpoint, pool admission, credentials, invalid backend).
+ * '' for an attempt with no upstream exchange and no failure (a backendRef redirect): not counted.
+ */
+export function attemptOutcome(a: Attempt): string {
+  if (a.error !== undefined) {
+    switch (a.error) {
+      case 'upstream_timeout':
+        return 'timeout';
+      case 'upstream_unreachable':
+      case 'upstream_connect_failed':
+        return 'unreachable';
+      default:
+        return a.status > 0 ? 'interrupted' : 'error';
+    }
+  }
+  const s = a.retryStatus || a.status;
+  if (s === 0) return '';
+  return s < 400 ? 'success' : s < 500 ? 'client_error' : 'server_error';
+}
+
+interface Observer {
+  observe(v: number): void;
+}
+interface Incrementer {
+  inc(v?: number): void;
+}
+
+/** The cached children of the gen_ai_* histograms for one GenAI label set. */
+interface GenAIChildren {
+  readonly labels: Record<GenAILabel, string>;
+  ttft: Observer | undefined;
+  tpot: Observer | undefined;
+  /** By error_type. */
+  readonly duration: Map<string, Observer>;
+  /** By token type, in TOKEN_TYPES order. */
+  readonly tokens: (Observer | undefined)[];
+}
+
+export interface GatewayMetricsOptions {
+  /** Register prom-client's process_* and nodejs_* metrics (default true). */
+  readonly defaultMetrics?: boolean;
+  /** Model names not known to the configuration that may become label values before `other` (default 100). */
+  readonly maxModelLabels?: number;
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -19,24 +104,68 @@ export class GatewayMetrics {
   // Inference Extension endpoint-picker metrics, under their upstream names.
   readonly objectiveRequests: Counter<'model_name' | 'target_model_name'>;
   readonly schedulerAttempts: Counter<'status'>;
+  // GenAI metrics, under Envoy AI Gateway's Prometheus names.
+  readonly genaiTokenUsage: Histogram<GenAILabel | 'gen_ai_token_type'>;
+  readonly genaiRequestDuration: Histogram<GenAILabel | 'error_type'>;
+  readonly genaiTimeToFirstToken: Histogram<GenAILabel>;
+  readonly genaiTimePerOutputToken: Histogram<GenAILabel>;
+  // Per route, backend and endpoint.
+  readonly upstreamAttempts: Counter<'route' | 'backend' | 'endpoint' | 'outcome'>;
   #pools: () => Iterable<PoolRuntime> = () => [];
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #models: ModelLabels;
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
-    this.requests = new Counter({ name: 'sluice_requests_total', help: 'Data-plane requests by route (namespace/name) and HTTP status', labelNames: ['route', 'code'], registers: [this.registry] });
+  constructor(options: GatewayMetricsOptions = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.#models = new ModelLabels(options.maxModelLabels ?? 100);
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'sluice_requests_total', help: 'Data-plane requests by route (namespace/name; empty when none matched) and HTTP status', labelNames: ['route', 'code'], registers });
     this.duration = new Histogram({
       name: 'sluice_request_duration_seconds',
       help: 'Data-plane request duration, from the request to the end of the response',
       labelNames: ['route'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers: [this.registry],
+      registers,
     });
-    this.tokens = new Counter({ name: 'sluice_tokens_total', help: 'Tokens by the model the request asked for and type (input, output, cached_input, cache_creation_input, reasoning)', labelNames: ['model', 'type'], registers: [this.registry] });
-    this.configGeneration = new Gauge({ name: 'sluice_config_generation', help: 'Generation of the configuration being served', registers: [this.registry] });
-    this.configReloads = new Counter({ name: 'sluice_config_reloads_total', help: 'Configuration reloads by result (applied, rejected)', labelNames: ['result'], registers: [this.registry] });
-    this.objectiveRequests = new Counter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers: [this.registry] });
-    this.schedulerAttempts = new Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers: [this.registry] });
+    this.tokens = new Counter({ name: 'sluice_tokens_total', help: 'Tokens by the model the request asked for and type (input, output, cached_input, cache_creation_input, reasoning)', labelNames: ['model', 'type'], registers });
+    this.configGeneration = new Gauge({ name: 'sluice_config_generation', help: 'Generation of the configuration being served', registers });
+    this.configReloads = new Counter({ name: 'sluice_config_reloads_total', help: 'Configuration reloads by result (applied, rejected)', labelNames: ['result'], registers });
+    this.objectiveRequests = new Counter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers });
+    this.schedulerAttempts = new Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers });
+    this.genaiTokenUsage = new Histogram({
+      name: 'gen_ai_client_token_usage',
+      help: 'Number of tokens processed, by token type (input, output, cached_input, cache_creation_input, reasoning)',
+      labelNames: [...GENAI_LABELS, 'gen_ai_token_type'],
+      buckets: [...TOKEN_USAGE_BUCKETS],
+      registers,
+    });
+    this.genaiRequestDuration = new Histogram({
+      name: 'gen_ai_server_request_duration_seconds',
+      help: 'GenAI request duration, from the request to the last byte of the response; error_type set on failures',
+      labelNames: [...GENAI_LABELS, 'error_type'],
+      buckets: [...REQUEST_DURATION_BUCKETS],
+      registers,
+    });
+    this.genaiTimeToFirstToken = new Histogram({
+      name: 'gen_ai_server_time_to_first_token_seconds',
+      help: 'Time from the request to the first response chunk, streamed responses only',
+      labelNames: [...GENAI_LABELS],
+      buckets: [...TIME_TO_FIRST_TOKEN_BUCKETS],
+      registers,
+    });
+    this.genaiTimePerOutputToken = new Histogram({
+      name: 'gen_ai_server_time_per_output_token_seconds',
+      help: 'Time per output token after the first, (end - first token) / (output tokens - 1), successful streamed responses',
+      labelNames: [...GENAI_LABELS],
+      buckets: [...TIME_PER_OUTPUT_TOKEN_BUCKETS],
+      registers,
+    });
+    this.upstreamAttempts = new Counter({
+      name: 'sluice_upstream_attempts_total',
+      help: 'Upstream attempts by route, backend resource, endpoint (pod name, else address:port) and outcome (success, client_error, server_error, timeout, unreachable, interrupted, error)',
+      labelNames: ['route', 'backend', 'endpoint', 'outcome'],
+      registers,
+    });
     // Pool gauges are computed when scraped, from the pools of the snapshot being served.
     const pools = () => this.#pools();
     const poolGauge = (name: string, help: string, value: (s: ReturnType<typeof poolStats>) => number) =>
@@ -44,7 +173,7 @@ export class GatewayMetrics {
         name,
         help,
         labelNames: ['name'],
-        registers: [this.registry],
+        registers,
         collect() {
           this.reset();
           for (const p of pools()) this.set({ name: p.name }, value(poolStats(p.endpoints)));
@@ -57,7 +186,7 @@ export class GatewayMetrics {
       name: 'inference_pool_per_pod_queue_size',
       help: 'Waiting-queue size per pool endpoint',
       labelNames: ['name', 'model_server_pod'],
-      registers: [this.registry],
+      registers,
       collect() {
         this.reset();
         for (const p of pools()) for (const e of p.endpoints) this.set({ name: p.name, model_server_pod: e.podName || e.key }, e.metrics.waiting);
@@ -67,7 +196,7 @@ export class GatewayMetrics {
       name: 'inference_extension_prefix_indexer_size',
       help: 'Blocks held by the prefix-cache index of each pool, over all endpoints',
       labelNames: ['name'],
-      registers: [this.registry],
+      registers,
       collect() {
         this.reset();
         for (const p of pools()) this.set({ name: p.name }, p.picker.prefixIndexSize());
@@ -84,7 +213,9 @@ export class GatewayMetrics {
   attach(owner: object): void {
     this.#unsubscribe.push(
       events.end.subscribe((ctx) => {
-        if (ctx.owner === owner) this.#observe(ctx.route, ctx.status, ctx.endedAt - ctx.startedAt);
+        if (ctx.owner !== owner) return;
+        this.#observe(ctx.route, ctx.status, ctx.endedAt - ctx.startedAt);
+        if (isGenAIRequest(ctx)) this.#genaiEnd(ctx);
       }),
       events.usage.subscribe((ctx) => {
         if (ctx.owner === owner) this.#countTokens(ctx);
@@ -93,8 +224,10 @@ export class GatewayMetrics {
         if (e.ctx.owner === owner) this.#picked(e);
       }),
       events.attemptEnd.subscribe((e) => {
+        if (e.ctx.owner !== owner) return;
+        this.#attempted(e.ctx, e.attempt);
         // A pool attempt that failed before its endpoint was picked: admission or scheduling refused it.
-        if (e.ctx.owner === owner && e.attempt.error !== undefined && e.ctx.backend?.target.kind === 'pool' && e.ctx.decision === undefined) this.schedulerAttempts.inc({ status: 'failure' });
+        if (e.attempt.error !== undefined && e.ctx.backend?.target.kind === 'pool' && e.ctx.decision === undefined) this.schedulerAttempts.inc({ status: 'failure' });
       }),
     );
   }
@@ -104,8 +237,11 @@ export class GatewayMetrics {
   }
 
   // Labelled children are cached: looking a label set up in prom-client hashes it on every call.
-  readonly #requestChildren = new Map<string, { inc(): void }>();
-  readonly #durationChildren = new Map<string, { observe(v: number): void }>();
+  readonly #requestChildren = new Map<string, Incrementer>();
+  readonly #durationChildren = new Map<string, Observer>();
+  readonly #tokenChildren = new Map<string, Incrementer>();
+  readonly #genaiChildren = new Map<string, GenAIChildren>();
+  readonly #attemptChildren = new Map<string, Incrementer>();
 
   #observe(route: string, status: number, ms: number): void {
     const key = `${route}|${status}`;
@@ -117,17 +253,80 @@ export class GatewayMetrics {
     histogram.observe(ms / 1000);
   }
 
-  #countTokens(ctx: RequestContext): void {
-    const model = ctx.originalModel ?? '';
-    for (const type of TOKEN_TYPES) {
-      const n = tokensOfType(ctx.usage, type);
-      if (n > 0) this.tokens.labels(model, type).inc(n);
+  /** The cached gen_ai_* children for the request's GenAI label set. */
+  #genai(ctx: RequestContext): GenAIChildren {
+    const models = this.#models;
+    const op = genAIOperationName(ctx.operation!);
+    const provider = genAIProviderName(ctx.backend?.target);
+    const original = models.label(ctx, ctx.originalModel);
+    const request = models.label(ctx, ctx.requestModel ?? ctx.originalModel);
+    const response = ctx.responseModel === undefined ? UNKNOWN : models.label(ctx, ctx.responseModel);
+    const key = `${op}\u0000${provider}\u0000${original}\u0000${request}\u0000${response}`;
+    let c = this.#genaiChildren.get(key);
+    if (c === undefined) {
+      c = {
+        labels: { gen_ai_operation_name: op, gen_ai_provider_name: provider, gen_ai_original_model: original, gen_ai_request_model: request, gen_ai_response_model: response },
+        ttft: undefined,
+        tpot: undefined,
+        duration: new Map(),
+        tokens: [],
+      };
+      this.#genaiChildren.set(key, c);
     }
+    return c;
+  }
+
+  #genaiEnd(ctx: RequestContext): void {
+    const c = this.#genai(ctx);
+    const errorType = requestErrorType(ctx);
+    let d = c.duration.get(errorType);
+    if (d === undefined) c.duration.set(errorType, (d = this.genaiRequestDuration.labels({ ...c.labels, error_type: errorType })));
+    d.observe((ctx.endedAt - ctx.startedAt) / 1000);
+    const ttft = timeToFirstTokenSeconds(ctx);
+    // Upstream records TTFT when the first chunk arrives: a stream that fails later still had one.
+    if (ttft !== undefined && ctx.status < 400) (c.ttft ??= this.genaiTimeToFirstToken.labels(c.labels)).observe(ttft);
+    const tpot = timePerOutputTokenSeconds(ctx);
+    if (tpot !== undefined) (c.tpot ??= this.genaiTimePerOutputToken.labels(c.labels)).observe(tpot);
+  }
+
+  #countTokens(ctx: RequestContext): void {
+    const model = this.#models.label(ctx, ctx.originalModel);
+    const usage = ctx.usage;
+    const genai = ctx.operation !== undefined ? this.#genai(ctx) : undefined;
+    for (let i = 0; i < TOKEN_TYPES.length; i++) {
+      const type: TokenType = TOKEN_TYPES[i]!;
+      const n = tokensOfType(usage, type);
+      if (n > 0) {
+        const key = `${model}\u0000${type}`;
+        let counter = this.#tokenChildren.get(key);
+        if (!counter) this.#tokenChildren.set(key, (counter = this.tokens.labels(model, type)));
+        counter.inc(n);
+      }
+      // Upstream records input and output on every response with usage, the detailed types when reported.
+      if (genai !== undefined && (n > 0 || type === 'input' || type === 'output')) {
+        let h = genai.tokens[i];
+        if (h === undefined) genai.tokens[i] = h = this.genaiTokenUsage.labels({ ...genai.labels, gen_ai_token_type: type });
+        h.observe(n);
+      }
+    }
+  }
+
+  #attempted(ctx: RequestContext, attempt: Attempt): void {
+    const outcome = attemptOutcome(attempt);
+    if (outcome === '') return;
+    const route = ctx.route;
+    const backend = attempt.backend;
+    const endpoint = attemptEndpointName(ctx, attempt);
+    const key = `${route}\u0000${backend}\u0000${endpoint}\u0000${outcome}`;
+    let counter = this.#attemptChildren.get(key);
+    if (!counter) this.#attemptChildren.set(key, (counter = this.upstreamAttempts.labels(route, backend, endpoint, outcome)));
+    counter.inc();
   }
 
   #picked(e: AttemptEvent): void {
     this.schedulerAttempts.inc({ status: 'success' });
     const ctx = e.ctx;
-    this.objectiveRequests.inc({ model_name: ctx.originalModel ?? '', target_model_name: ctx.requestModel ?? ctx.originalModel ?? '' });
+    const models = this.#models;
+    this.objectiveRequests.inc({ model_name: models.label(ctx, ctx.originalModel), target_model_name: models.label(ctx, ctx.requestModel ?? ctx.originalModel) });
   }
 }
