@@ -347,7 +347,7 @@ const MODELLED: Record<string, ModelledFlag> = {
   'enable-request-id-headers': { kind: 'bool', apply: (o, values, flag) => (o.enableRequestIdHeaders = bool(flag, first(values))) },
   'api-key': credential(
     (o, v) => (o.apiKey = v),
-    'KEY: require this key (OpenAI paths: Authorization: Bearer KEY; Anthropic: x-api-key; Azure: api-key or Bearer; ' +
+    'KEY: require this key (OpenAI paths: Authorization: Bearer KEY; Anthropic: x-api-key or Bearer; Azure: api-key or Bearer; ' +
       'Gemini Developer API: x-goog-api-key or ?key=); wrong or missing answers as each provider does (auth.ts)',
   ),
   'gcp-access-token': credential(
@@ -404,11 +404,11 @@ notModelled('bool', 'datasets are not used', 'dataset-in-memory');
 notModelled('single', 'tokenization is approximated (about 4 characters per token)', 'render-url', 'render-timeout',
   'mm-render-timeout', 'uds-socket-path');
 notModelled('bool', 'tokenization is approximated (about 4 characters per token)', 'force-dummy-tokenizer');
-notModelled('single', 'tool calls are not generated', 'max-tool-call-integer-param', 'min-tool-call-integer-param',
+notModelled('single', 'tool-call arguments follow the tool schema only (see tools.ts); this knob is not modelled', 'max-tool-call-integer-param', 'min-tool-call-integer-param',
   'max-tool-call-number-param', 'min-tool-call-number-param', 'max-tool-call-array-param-length',
   'min-tool-call-array-param-length', 'tool-call-not-required-param-probability',
   'object-tool-call-not-required-field-probability', 'tool-call-extra-call-probability');
-notModelled('bool', 'tool calls are not generated', 'skip-tool-validation');
+notModelled('bool', 'tool definitions are validated as vLLM does; this knob is not modelled', 'skip-tool-validation');
 notModelled('single', 'TLS is not served by the simulator', 'ssl-certfile', 'ssl-keyfile');
 notModelled('bool', 'TLS is not served by the simulator', 'self-signed-certs');
 notModelled('multi', 'fake metrics are not supported: metrics always reflect the simulated engine', 'fake-metrics');
