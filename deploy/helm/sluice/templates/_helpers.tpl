@@ -43,8 +43,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "sluice.fullname" .) .Values.controller.leaseName -}}
 {{- end -}}
 
+{{/* Suffixed names keep their suffix: the fullname is cut first, so they never collide with it. */}}
 {{- define "sluice.redisName" -}}
-{{- printf "%s-redis" (include "sluice.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-redis" (include "sluice.fullname" . | trunc 57 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "sluice.adminName" -}}
+{{- printf "%s-admin" (include "sluice.fullname" . | trunc 57 | trimSuffix "-") -}}
 {{- end -}}
 
 {{- define "sluice.configMapName" -}}
