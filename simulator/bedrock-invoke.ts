@@ -6,8 +6,10 @@
 //
 // Request: an Anthropic Messages body (anthropic.ts) without `model` (the path names it) and with
 // `anthropic_version: "bedrock-2023-05-31"`; a body without it is refused as Bedrock refuses it (400
-// ValidationException "Malformed input request: #: required key [anthropic_version] not found, …").
-// Only Anthropic bodies are served (no Titan, Llama, … formats).
+// ValidationException "Malformed input request: #: required key [anthropic_version] not found, …"),
+// and so is one carrying `model` or `stream` ("#: extraneous key [model] is not permitted, …"): the
+// Messages API fields Bedrock moves into the path. Only Anthropic bodies are served (no Titan,
+// Llama, … formats).
 //
 // Answer: the Anthropic message JSON (ids `msg_bdrk_…`), with headers
 // x-amzn-bedrock-input-token-count, x-amzn-bedrock-output-token-count and
@@ -31,6 +33,9 @@ export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 export function parseInvokeRequest(body: unknown, modelId: string, stream: boolean): GenerationRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('anthropic_version' in body)) {
     throw badRequest('Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.');
+  }
+  for (const key of ['model', 'stream']) {
+    if (key in body) throw badRequest(`Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
   }
   if ((body as Record<string, unknown>)['anthropic_version'] !== BEDROCK_ANTHROPIC_VERSION) {
     throw badRequest(`Malformed input request: anthropic_version: expected '${BEDROCK_ANTHROPIC_VERSION}', please reformat your input and try again.`);

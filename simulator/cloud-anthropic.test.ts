@@ -133,6 +133,9 @@ describe('Claude on Bedrock: InvokeModel', () => {
     assert.equal(res.statusCode, 400);
     assert.equal(res.headers['x-amzn-errortype'], 'ValidationException');
     assert.match(((await res.body.json()) as { message: string }).message, /required key \[anthropic_version\] not found/);
+    const withModel = await post(`${base()}/invoke`, { anthropic_version: 'bedrock-2023-05-31', model: BEDROCK_ID, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(withModel.statusCode, 400);
+    assert.match(((await withModel.body.json()) as { message: string }).message, /extraneous key \[model\] is not permitted/);
   });
 });
 
