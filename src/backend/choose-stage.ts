@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.ts';
 import { applyHeaderOps } from '../http/filters.ts';
 import { answerRedirect } from '../http/redirect.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import type { UpstreamTls } from '../runtime/snapshot.ts';
 import type { Next } from '../pipeline/compose.ts';
 import { chooseBackend, nextTarget } from './choose.ts';
 
@@ -29,6 +30,7 @@ export function chooseBackendStage() {
     // Gateway API forwards the client's Host unless a filter rewrites it; AI routes address the
     // backend by its own host name, as Envoy AI Gateway's host rewrite does.
     let origin = '';
+    let tls: UpstreamTls | undefined;
     let hostHeader = ctx.req.headers.host ?? (ctx.req.headers[':authority'] as string | undefined) ?? ctx.host;
     ctx.endpoint = undefined;
     ctx.decision = undefined;
@@ -36,12 +38,14 @@ export function chooseBackendStage() {
       const t = nextTarget(target);
       if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
       origin = t.origin;
+      tls = t.tls;
       if (rule.routeKind === 'AIGatewayRoute') hostHeader = t.hostHeader;
       ctx.endpoint = t.endpoint;
       ctx.attempt!.endpoint = t.endpoint?.key ?? t.origin;
     }
     ctx.upstream = {
       origin,
+      tls,
       hostHeader,
       path: ctx.query ? `${ctx.path}?${ctx.query}` : ctx.path,
       headers,

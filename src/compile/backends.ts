@@ -7,7 +7,10 @@ import type { ServiceView } from '../cluster/plan.ts';
 
 import type { EndpointState } from '../runtime/endpoint.ts';
 
-import type { BackendTarget, UpstreamTarget } from '../runtime/snapshot.ts';
+import type { BackendTarget, UpstreamTarget, UpstreamTls } from '../runtime/snapshot.ts';
+import { BACKEND_SCHEMA_NAMES } from '../runtime/translator.ts';
+import type { BackendSchema, BackendSchemaName } from '../runtime/translator.ts';
+import { backendTls, policyTls } from './tls.ts';
 import type { Resource } from '../config/validate.ts';
 import { resourceLabel } from '../config/validate.ts';
 import type { AIServiceBackendView, BackendRefView, BackendView } from '../config/views.ts';
@@ -53,7 +56,7 @@ export function resolveBackendRef(ctx: Ctx, route: Resource, ref: BackendRefView
     for (const fallbackKind of ['Backend', 'Service'] as const) {
       const r = get(ctx.index, fallbackKind, namespace, ref.name);
       if (!r) continue;
-      const resolved = fallbackKind === 'Backend' ? resolveBackend(ctx, r as Resource<BackendView>, '/v1') : resolveService(ctx, r as Resource<ServiceView>, ref.port, '/v1');
+      const resolved = fallbackKind === 'Backend' ? resolveBackend(ctx, r as Resource<BackendView>, OPENAI_SCHEMA) : resolveService(ctx, r as Resource<ServiceView>, ref.port, OPENAI_SCHEMA);
       if (resolved.kind === 'ok') resolved.note = `backendRef ${ref.name}: no AIServiceBackend of that name, so ${fallbackKind} ${namespace}/${ref.name} is used with the OpenAI schema`;
       return report(resolved);
     }
@@ -62,38 +65,51 @@ export function resolveBackendRef(ctx: Ctx, route: Resource, ref: BackendRefView
   if (kind === 'Backend' && group === EG_GROUP) {
     const b = get<BackendView>(ctx.index, 'Backend', namespace, ref.name);
     if (!b) return report(invalid(id, 'BackendNotFound', `Backend ${namespace}/${ref.name} not found`));
-    return report(resolveBackend(ctx, b, '/v1'));
+    return report(resolveBackend(ctx, b, OPENAI_SCHEMA));
   }
   if (kind === 'Service' && group === '') {
     const s = get<ServiceView>(ctx.index, 'Service', namespace, ref.name);
     if (!s) return report(invalid(id, 'BackendNotFound', `Service ${namespace}/${ref.name} not found`));
     if (!isAI && ref.port === undefined) return report(invalid(id, 'BackendNotFound', `backendRef to Service ${ref.name} needs a port`));
-    return report(resolveService(ctx, s, ref.port, '/v1'));
+    return report(resolveService(ctx, s, ref.port, OPENAI_SCHEMA));
   }
   return report(invalid(id, 'InvalidKind', `backendRef kind ${group ? group + '/' : ''}${kind} is not supported (use Service, InferencePool, ${isAI ? 'AIServiceBackend, ' : ''}or gateway.envoyproxy.io Backend)`));
 }
 
+/** Backend schemas Sluice translates to; Cohere (rerank) is not served. */
+const SCHEMAS: ReadonlySet<string> = new Set(BACKEND_SCHEMA_NAMES);
+
+/** Default path prefixes: OpenAI-compatible APIs live under /v1, Anthropic's too; the others are addressed by model path. */
+function defaultPrefix(name: BackendSchemaName): string {
+  return name === 'OpenAI' || name === 'Anthropic' ? 'v1' : '';
+}
+
 export function resolveAIServiceBackend(ctx: Ctx, asb: Resource<AIServiceBackendView>): Resolved {
   const id = `AIServiceBackend ${asb.namespace}/${asb.name}`;
-  const schema = asb.object.spec.schema;
-  if (schema.name !== 'OpenAI') {
-    return invalid(id, 'UnsupportedValue', `schema ${schema.name} is not supported yet (provider translators are a later feature); only OpenAI-compatible backends are served`);
+  const spec = asb.object.spec.schema;
+  if (!SCHEMAS.has(spec.name)) {
+    return invalid(id, 'UnsupportedValue', `schema ${spec.name} is not served by Sluice (supported: ${BACKEND_SCHEMA_NAMES.join(', ')})`);
   }
-  const prefix = normalisePrefix(schema.prefix ?? 'v1');
+  const name = spec.name as BackendSchemaName;
+  const schema: BackendSchema = { name, prefix: normalisePrefix(spec.prefix ?? defaultPrefix(name)), version: spec.version };
   const ref = asb.object.spec.backendRef;
   const namespace = ref.namespace ?? asb.namespace;
   const kind = ref.kind ?? 'Backend';
+  let resolved: Resolved;
   if (kind === 'Backend') {
     const b = get<BackendView>(ctx.index, 'Backend', namespace, ref.name);
     if (!b) return invalid(id, 'BackendNotFound', `its backendRef Backend ${namespace}/${ref.name} not found`);
-    return resolveBackend(ctx, b, prefix);
-  }
-  if (kind === 'Service') {
+    resolved = resolveBackend(ctx, b, schema);
+  } else if (kind === 'Service') {
     const s = get<ServiceView>(ctx.index, 'Service', namespace, ref.name);
     if (!s) return invalid(id, 'BackendNotFound', `its backendRef Service ${namespace}/${ref.name} not found`);
-    return resolveService(ctx, s, undefined, prefix);
+    resolved = resolveService(ctx, s, undefined, schema);
+  } else {
+    return invalid(id, 'InvalidKind', `backendRef kind ${kind} is not supported (use a gateway.envoyproxy.io Backend)`);
   }
-  return invalid(id, 'InvalidKind', `backendRef kind ${kind} is not supported (use a gateway.envoyproxy.io Backend)`);
+  if (resolved.kind !== 'ok' || resolved.backend.kind !== 'endpoints') return resolved;
+  // The AIServiceBackend is the backend clients and logs hear of; its credential travels with it.
+  return { ...resolved, backend: { ...resolved.backend, id, auth: ctx.credentials.get(id) } };
 }
 
 export function normalisePrefix(prefix: string): string {
@@ -101,55 +117,61 @@ export function normalisePrefix(prefix: string): string {
   return p === '/' ? '' : p;
 }
 
-export function resolveBackend(ctx: Ctx, b: Resource<BackendView>, prefix: string): Resolved {
+export function resolveBackend(ctx: Ctx, b: Resource<BackendView>, schema: BackendSchema): Resolved {
   const id = `Backend ${b.namespace}/${b.name}`;
   const targets: UpstreamTarget[] = [];
   const notes: string[] = [];
   // A Service with no ready pods right now is still a valid reference: requests get 503 until pods run.
   let resolvedServices = 0;
+  const tls = backendTls(ctx, b as Resource<{ spec: { tls?: never } }>);
   for (const ep of b.object.spec.endpoints ?? []) {
     if (ep.ip) {
       const host = ep.ip.address.includes(':') ? `[${ep.ip.address}]` : ep.ip.address;
-      targets.push(target(ctx, `http://${host}:${ep.ip.port}`, `${host}:${ep.ip.port}`));
+      targets.push(target(ctx, `${tls ? 'https' : 'http'}://${host}:${ep.ip.port}`, `${host}:${ep.ip.port}`, undefined, tls));
     } else if (ep.fqdn) {
       const svc = parseServiceHostname(ep.fqdn.hostname);
       const s = svc && get<ServiceView>(ctx.index, 'Service', svc.namespace, svc.name);
       if (s) {
-        const r = resolveService(ctx, s, ep.fqdn.port, prefix);
+        const r = resolveService(ctx, s, ep.fqdn.port, schema, tls);
         if (r.kind === 'ok' && r.backend.kind === 'endpoints') {
           targets.push(...r.backend.targets);
           resolvedServices++;
         }
         else if (r.kind === 'invalid') notes.push(r.message);
       } else {
-        const scheme = ep.fqdn.port === 443 ? 'https' : 'http';
-        targets.push(target(ctx, `${scheme}://${ep.fqdn.hostname}:${ep.fqdn.port}`, ep.fqdn.hostname));
+        const https = tls !== undefined || ep.fqdn.port === 443;
+        targets.push(target(ctx, `${https ? 'https' : 'http'}://${ep.fqdn.hostname}:${ep.fqdn.port}`, ep.fqdn.hostname, undefined, tls));
       }
     } else if (ep.unix) {
       notes.push(`unix socket endpoint ${ep.unix.path} is not supported`);
     }
   }
   if (targets.length === 0 && resolvedServices === 0) return invalid(id, 'BackendNotFound', `has no usable endpoints${notes.length ? ': ' + notes.join('; ') : ''}`);
-  return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
+  return { kind: 'ok', backend: { kind: 'endpoints', id, schema, targets, cursor: 0 } };
 }
 
-export function target(ctx: Ctx, origin: string, hostHeader: string, endpoint?: EndpointState): UpstreamTarget {
+export function target(ctx: Ctx, origin: string, hostHeader: string, endpoint?: EndpointState, tls?: UpstreamTls): UpstreamTarget {
   ctx.origins.add(origin);
   if (endpoint) ctx.endpointKeys.add(endpoint.key);
-  return { origin, hostHeader, endpoint };
+  return tls ? { origin, hostHeader, endpoint, tls } : { origin, hostHeader, endpoint };
 }
 
-export function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number | undefined, prefix: string): Resolved {
+/** The schema of plain Service and Backend references: OpenAI-compatible under /v1. */
+export const OPENAI_SCHEMA: BackendSchema = { name: 'OpenAI', prefix: '/v1' };
+
+export function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number | undefined, schema: BackendSchema, inheritedTls?: UpstreamTls): Resolved {
   const id = `Service ${s.namespace}/${s.name}`;
   const ports = s.object.spec?.ports ?? [];
   const sp = port === undefined ? (ports.length === 1 ? ports[0] : undefined) : ports.find((p) => p.port === port);
   if (!sp) return invalid(id, 'BackendNotFound', port === undefined ? `has ${ports.length} ports; name one in the backendRef` : `has no port ${port} (ports: ${ports.map((p) => p.port).join(', ') || 'none'})`);
   const targets: UpstreamTarget[] = [];
   const hostHeader = `${s.name}.${s.namespace}.svc.cluster.local`;
+  const tls = inheritedTls ?? policyTls(ctx, '', 'Service', s.namespace, s.name);
+  const scheme = tls ? 'https' : 'http';
   if (s.object.spec?.selector && Object.keys(s.object.spec.selector).length > 0) {
     for (const pod of selectPods(ctx.pods, s.namespace, s.object.spec.selector)) {
       const ep = podEndpoint(ctx, pod, targetPortOf(pod, sp));
-      if (ep) targets.push(target(ctx, ep.origin, hostHeader, ep));
+      if (ep) targets.push(target(ctx, tls ? `${scheme}://${ep.address}:${ep.port}` : ep.origin, hostHeader, ep, tls));
     }
   } else {
     // A Service without a selector takes its endpoints from EndpointSlices labelled with its name
@@ -163,13 +185,13 @@ export function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number 
         if (e.conditions?.ready === false) continue;
         for (const address of e.addresses ?? []) {
           const host = address.includes(':') ? `[${address}]` : address;
-          targets.push(target(ctx, `http://${host}:${p.port}`, hostHeader));
+          targets.push(target(ctx, `${scheme}://${host}:${p.port}`, hostHeader, undefined, tls));
         }
       }
     }
   }
   // No ready endpoint is not a config error: requests get 503 until pods appear.
-  return { kind: 'ok', backend: { kind: 'endpoints', id, schema: { name: 'OpenAI', prefix }, targets, cursor: 0 } };
+  return { kind: 'ok', backend: { kind: 'endpoints', id, schema, targets, cursor: 0 } };
 }
 
 /** The live endpoint of a pod's port, when the pod runs and serves that port. */

@@ -2,6 +2,7 @@
 // (problems, pools, endpoint and origin sets), listener accumulators, label selectors and ReferenceGrants.
 
 import type { PickerStates } from '../picker/index.ts';
+import type { UpstreamAuth } from '../runtime/upstream-auth.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
 import type { PlannedPod } from '../cluster/plan.ts';
 import type { Condition } from '../runtime/conditions.ts';
@@ -98,6 +99,8 @@ export interface Ctx {
   readonly origins: Set<string>;
   readonly pools: Map<string, PoolRuntime>;
   readonly pickerStates: PickerStates;
+  /** Backend id → the credential its BackendSecurityPolicy gives it (compiled before routes). */
+  credentials: ReadonlyMap<string, UpstreamAuth>;
 }
 
 export interface LabelSelectorView {

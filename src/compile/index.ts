@@ -1,6 +1,7 @@
 
 
 import { PickerStates } from '../picker/index.ts';
+import { compileCredentials } from './credentials.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
 
@@ -27,7 +28,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const origins = new Set<string>();
   // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
   const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
-  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates() };
+  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map() };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
   for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {
@@ -48,7 +49,8 @@ export function compile(input: CompileInput): RuntimeSnapshot {
     statuses.push({ kind: 'GatewayClass', namespace: '', name: gc.name, conditions });
   }
 
-  // Pools first: routes reference them.
+  // Credentials, then pools: routes reference both.
+  ctx.credentials = compileCredentials(ctx, statuses);
   for (const pool of [...all<InferencePoolView>(index, 'InferencePool')]) compilePool(ctx, pool, statuses);
 
   // Gateways and listeners.

@@ -91,7 +91,7 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
           : unsupportedHere.length > 0
             ? { kind: 'invalid', id: target.backend.id, reason: 'UnsupportedValue', message: `backendRef filter ${unsupportedHere.join(', ')} is not supported by this Sluice version` }
             : target.backend;
-      backends.push({ weight: ref.weight ?? 1, target: backendTarget, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
+      backends.push({ weight: ref.weight ?? 1, priority: (ref as { priority?: number }).priority ?? 0, target: backendTarget, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
     }
     if (ruleFilters.unsupported.length > 0) {
       const types = ruleFilters.unsupported.join(', ');
@@ -103,7 +103,7 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
         message: `filters (${types}) are not implemented yet; requests matching this rule get 500 rather than being served without them`,
       });
       backends.length = 0;
-      backends.push({ weight: 1, target: { kind: 'invalid', id: `rule ${ruleIndex}`, reason: 'UnsupportedValue', message: `filter ${types} is not supported by this Sluice version` } });
+      backends.push({ weight: 1, priority: 0, target: { kind: 'invalid', id: `rule ${ruleIndex}`, reason: 'UnsupportedValue', message: `filter ${types} is not supported by this Sluice version` } });
     }
     const mirrors: { target: BackendTarget; fraction: number }[] = [];
     for (const m of ruleFilters.mirrors) {

@@ -52,7 +52,7 @@ export function translateStage() {
     // Translators read identity-encoded bodies.
     plan.set['accept-encoding'] = 'identity';
     plan.response = translator.response({ operation: ctx.operation, stream: ctx.stream, requestModel: model, hideUsageChunk: ctx.stream && client === 'OpenAI' && !clientAskedForUsage(ctx.json), body: ctx.json, query: ctx.query });
-    const auth = target.kind === 'endpoints' ? target.auth : undefined;
+    const auth = target.kind === 'endpoints' ? target.auth : target.kind === 'pool' ? target.pool.auth : undefined;
     if (auth) {
       if (plan.headers === ctx.req.headers) plan.headers = { ...plan.headers };
       for (const h of CLIENT_CREDENTIAL_HEADERS) delete plan.headers[h];

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { GatewayError } from '../errors.ts';
 import type { EndpointState } from './endpoint.ts';
 import type { PickDecision } from './picker.ts';
-import type { CompiledRule, ListenerRuntime, RuntimeSnapshot, WeightedBackend } from './snapshot.ts';
+import type { CompiledRule, ListenerRuntime, RuntimeSnapshot, UpstreamTls, WeightedBackend } from './snapshot.ts';
 import type { HeaderOps } from './filters.ts';
 import type { ClientSchema, Operation, ResponseTranslator, Translator } from './translator.ts';
 import { emptyUsage } from './usage.ts';
@@ -37,6 +37,8 @@ export type Verdict = 'FORWARDED' | 'DROPPED' | 'ERROR';
 export interface UpstreamPlan {
   /** `http://10.0.0.1:8000`; '' until the pick stage chose a pool endpoint. */
   origin: string;
+  /** How to check the upstream's certificate (https origins with Backend TLS settings or a BackendTLSPolicy). */
+  tls: UpstreamTls | undefined;
   hostHeader: string;
   /** Path with query string. */
   path: string;

@@ -20,6 +20,20 @@ export interface UpstreamTarget {
   readonly hostHeader: string;
   /** Live state when the target is a (standalone) pod; used for in-flight accounting. */
   readonly endpoint?: EndpointState | undefined;
+  /** TLS towards this target (https origins): what to trust and the server name to check. */
+  readonly tls?: UpstreamTls | undefined;
+}
+
+/** How the gateway checks an upstream's certificate (Backend.spec.tls, BackendTLSPolicy). */
+export interface UpstreamTls {
+  /** PEM CA bundle to trust instead of the system roots. */
+  readonly ca?: string | undefined;
+  /** SNI and the name the certificate must carry; default: the origin's host. */
+  readonly servername?: string | undefined;
+  /** insecureSkipVerify: no certificate check at all (test setups only). */
+  readonly insecureSkipVerify?: boolean | undefined;
+  /** A stable key for the connection pool: targets with the same origin and TLS settings share one. */
+  readonly key: string;
 }
 
 export interface EndpointsBackend {
@@ -48,6 +62,8 @@ export interface PoolRuntime {
   readonly picker: PoolPicker;
   /** Flow control (EndpointPickerConfig `flowControl`), or undefined: sheddable requests are shed at once. */
   readonly flowControl: FlowControlSettings | undefined;
+  /** The credential the gateway sends to the pool's model servers (a BackendSecurityPolicy targeting the pool). */
+  readonly auth?: UpstreamAuth | undefined;
 }
 
 export interface FlowControlSettings {
@@ -76,6 +92,8 @@ export type BackendTarget = EndpointsBackend | PoolBackend | InvalidBackend;
 
 export interface WeightedBackend {
   readonly weight: number;
+  /** Failover tier (AIGatewayRoute backendRef `priority`): lower first; the next tier serves when a tier cannot. */
+  readonly priority: number;
   readonly target: BackendTarget;
   /** AIGatewayRoute backendRef.modelNameOverride: the model name sent upstream. */
   readonly modelNameOverride?: string | undefined;

@@ -26,6 +26,7 @@ export function mirrorStage(options: MirrorStageOptions) {
       const rewrite = rule.filters.rewrite;
       const plan: UpstreamPlan = {
         origin: to.origin,
+        tls: undefined,
         hostHeader: rewrite?.hostname ?? ctx.req.headers.host ?? ctx.host,
         path: (rewrite?.path ? rewritePath(ctx.path, rewrite.path, ctx.matchedPrefix) : ctx.path) + (ctx.query ? '?' + ctx.query : ''),
         headers: ctx.req.headers,

@@ -205,7 +205,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         finish(new GatewayError('upstream_unreachable', `${backendName(ctx)} is unreachable: ${describe(err)}`, { cause: err }));
       },
     };
-    pools.get(plan.origin).dispatch(
+    pools.get(plan.origin, plan.tls).dispatch(
       {
         origin: plan.origin,
         path: plan.path,
@@ -228,7 +228,7 @@ function isEventStream(res: ServerResponse): boolean {
 /** Sends a copy of a request and discards the answer (RequestMirror). Never throws. */
 export function sendMirror(pools: UpstreamPools, method: string, plan: UpstreamPlan, timeoutMs: number, requestId: string): void {
   pools
-    .get(plan.origin)
+    .get(plan.origin, plan.tls)
     .request({ origin: plan.origin, path: plan.path, method: method as Dispatcher.HttpMethod, headers: upstreamHeaders(plan, requestId), body: Buffer.isBuffer(plan.body) ? plan.body : null, headersTimeout: timeoutMs || 30_000 })
     .then(
       (r) => r.body.dump().catch(() => undefined),

@@ -32,6 +32,7 @@ import {
   matching,
   namespaceSchema,
   objectNameSchema,
+  localPolicyTargetReferenceWithSectionNameSchema,
   oneOf,
   oneOfNumbers,
   parentRefsList,
@@ -733,3 +734,30 @@ export const referenceGrantSpecSchema = z.strictObject({
 });
 
 export const referenceGrantSchema = strictResource(GATEWAY_API_VERSIONS, 'ReferenceGrant', referenceGrantSpecSchema);
+
+// ---------------------------------------------------------------------------------------------------
+// BackendTLSPolicy (v1 since Gateway API 1.4; v1alpha3 before): how the gateway verifies a backend's
+// certificate. Sluice reads targetRefs (Service, or Envoy Gateway Backend), validation.hostname (SNI
+// and the name checked), caCertificateRefs (ConfigMap key ca.crt) or wellKnownCACertificates System.
+
+export const backendTlsPolicySpecSchema = z.strictObject({
+  targetRefs: list('targetRefs', localPolicyTargetReferenceWithSectionNameSchema, { min: 1, max: 16 }),
+  validation: z
+    .strictObject({
+      caCertificateRefs: list('caCertificateRefs', z.strictObject({ group: groupSchema, kind: kindSchema, name: objectNameSchema }), { max: 8 }).optional(),
+      wellKnownCACertificates: oneOf('wellKnownCACertificates', ['System']).optional(),
+      hostname: text('hostname', { min: 1, max: 253 }),
+      subjectAltNames: list(
+        'subjectAltNames',
+        z.strictObject({ type: oneOf('type', ['Hostname', 'URI']), hostname: text('hostname').optional(), uri: text('uri').optional() }),
+        { max: 5 },
+      ).optional(),
+    })
+    .superRefine((v, ctx) => {
+      const refs = (v.caCertificateRefs ?? []).length > 0;
+      if (refs === (v.wellKnownCACertificates !== undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'exactly one of caCertificateRefs or wellKnownCACertificates must be set' });
+    }),
+  options: z.record(z.string(), z.string()).optional(),
+});
+
+export const backendTlsPolicySchema = strictResource(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha3'], 'BackendTLSPolicy', backendTlsPolicySpecSchema);

@@ -22,7 +22,7 @@ import {
 } from './ai-gateway.ts';
 import { configMapSchema, deploymentSchema, endpointSliceSchema, namespaceSchema, podSchema, secretSchema, serviceSchema } from './core.ts';
 import { backendSchema, backendTrafficPolicySchema, securityPolicySchema } from './envoy-gateway.ts';
-import { gatewayClassSchema, gatewaySchema, grpcRouteSchema, httpRouteSchema, referenceGrantSchema, tlsRouteSchema } from './gateway-api.ts';
+import { backendTlsPolicySchema, gatewayClassSchema, gatewaySchema, grpcRouteSchema, httpRouteSchema, referenceGrantSchema, tlsRouteSchema } from './gateway-api.ts';
 import {
   endpointPickerConfigSchema,
   inferenceModelRewriteSchema,
@@ -73,6 +73,7 @@ export const knownKinds: readonly KindInfo[] = Object.freeze([
   ...entries(['gateway.networking.k8s.io/v1'], 'GRPCRoute', grpcRouteSchema, true),
   ...entries(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha3', 'gateway.networking.k8s.io/v1alpha2'], 'TLSRoute', tlsRouteSchema, true),
   ...entries(GW, 'ReferenceGrant', referenceGrantSchema, true),
+  ...entries(['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha3'], 'BackendTLSPolicy', backendTlsPolicySchema, true),
   // Inference Extension (and llm-d)
   ...entries(['inference.networking.k8s.io/v1'], 'InferencePool', inferencePoolSchema, true),
   ...entries(['inference.networking.x-k8s.io/v1alpha2'], 'InferencePool', inferencePoolV1Alpha2Schema, true),
