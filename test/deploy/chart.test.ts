@@ -377,10 +377,11 @@ describe('chart: variants', () => {
   });
 
   test('service type NodePort with node ports, and listeners on several ports', () => {
-    const r = renderChart({ service: { type: 'NodePort', externalTrafficPolicy: 'Local' }, listeners: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'https', port: 443 }] });
+    const r = renderChart({ service: { type: 'NodePort', externalTrafficPolicy: 'Local', sessionAffinity: 'ClientIP' }, listeners: [{ name: 'http', port: 80, nodePort: 30080 }, { name: 'https', port: 443 }] });
     assertValidObjects(r);
     const svc = one(r, 'Service', 'sluice');
     assert.equal((svc['spec'] as Obj)['externalTrafficPolicy'], 'Local');
+    assert.equal((svc['spec'] as Obj)['sessionAffinity'], 'ClientIP');
     assert.deepEqual((svc['spec'] as Obj)['ports'], [
       { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', nodePort: 30080 },
       { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
