@@ -10,7 +10,7 @@ import type { RuntimeSnapshot } from './runtime/snapshot.ts';
 import { FileSource } from './controlplane/file-source.ts';
 import { ReloadLoop } from './controlplane/reload.ts';
 import type { ReloadResult } from './controlplane/reload.ts';
-import type { ResourceSet, ResourceSource } from './controlplane/source.ts';
+import type { ResourceSet, ResourceSource, StatusSink } from './controlplane/source.ts';
 import { statusReport } from './controlplane/status-report.ts';
 import { AdminServer } from './admin/server.ts';
 import { EndpointRegistry } from './endpoints/registry.ts';
@@ -49,6 +49,13 @@ export interface GatewayOptions {
   /** Add the picker's decision as an `x-sluice-pick` response header on InferencePool responses. */
   readonly debugHeaders?: boolean | undefined;
   readonly readStdin?: (() => string) | undefined;
+  /**
+   * Where resources come from instead of `files` (e.g. Kubernetes informers). Its pods are observed,
+   * not emulated; it is always watched.
+   */
+  readonly source?: ResourceSource | undefined;
+  /** Receives every resource's conditions after each reload (e.g. the Kubernetes status writer). */
+  readonly statusSink?: StatusSink | undefined;
 }
 
 export class ConfigError extends Error {
@@ -92,10 +99,11 @@ export class Gateway {
     this.metrics.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
     this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
-    this.#source = new FileSource(options.files, { readStdin: options.readStdin });
+    this.#source = options.source ?? new FileSource(options.files, { readStdin: options.readStdin });
     this.#loop = new ReloadLoop({
       source: this.#source,
-      emulator: this.#emulator,
+      emulator: options.source ? undefined : this.#emulator,
+      sink: options.statusSink,
       endpoints: this.#endpoints,
       pickerStates: this.#pickerStates,
       portOverride: options.port,
@@ -126,7 +134,7 @@ export class Gateway {
         });
         await gw.#admin.listen(options.adminPort ?? 9901, options.adminHost ?? '127.0.0.1');
       }
-      const watch = options.watch ?? !options.files.includes('-');
+      const watch = options.source !== undefined || (options.watch ?? !options.files.includes('-'));
       if (watch) gw.#stopWatching = gw.#source.watch(() => void gw.reload());
       return gw;
     } catch (err) {

@@ -16,6 +16,11 @@ export interface RunningPod extends PlannedPod {
   /** Actual port for the pod's serving port (the container port is remapped, since all pods share one host). */
   readonly actualPort: number | undefined;
   readonly ready: boolean;
+  /**
+   * Reachable at `address:containerPort` for every container port (a real pod observed from the
+   * Kubernetes API), rather than only its serving port remapped to `actualPort` (an emulated pod).
+   */
+  readonly direct?: boolean | undefined;
 }
 
 interface Replica {

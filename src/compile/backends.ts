@@ -197,6 +197,13 @@ export function resolveService(ctx: Ctx, s: Resource<ServiceView>, port: number 
 /** The live endpoint of a pod's port, when the pod runs and serves that port. */
 export function podEndpoint(ctx: Ctx, pod: Pod, containerPort: number | undefined): EndpointState | undefined {
   const running = pod as Partial<RunningPod>;
+  if (running.direct) {
+    if (containerPort === undefined || !running.ready || !running.address) return undefined;
+    const ep = ctx.endpoints.get(running.address, containerPort, { podName: pod.name, labels: { ...pod.labels } });
+    ctx.endpointKeys.add(ep.key);
+    ctx.origins.add(ep.origin);
+    return ep;
+  }
   if (containerPort === undefined || running.actualPort === undefined || !running.ready) return undefined;
   if (containerPort !== pod.servingPort) return undefined;
   const ep = ctx.endpoints.get(running.address ?? '127.0.0.1', running.actualPort, { podName: pod.name, labels: { ...pod.labels } });
