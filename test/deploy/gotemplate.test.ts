@@ -77,3 +77,39 @@ describe('gotemplate', () => {
     assert.deepEqual(mergeValues({ a: { b: 1, c: 2 }, l: [1, 2], d: 'x' }, { a: { c: 3 }, l: [9], d: null }), { a: { b: 1, c: 3 }, l: [9] });
   });
 });
+
+// Differential check against Go's own text/template, compiled to WebAssembly by the npm package
+// @evertdespiegeleer/go-template (a devDependency the project does not have yet: the test skips without
+// it). That engine has no sprig or Helm functions and treats a missing key as an error, so the cases
+// stay inside plain text/template with every key present.
+const GO_TEMPLATE = '@evertdespiegeleer/go-template';
+let goParse: ((template: string, values: unknown) => Promise<string>) | undefined;
+try {
+  const specifier = GO_TEMPLATE;
+  goParse = ((await import(specifier)) as { parse: typeof goParse }).parse;
+} catch {
+  goParse = undefined;
+}
+
+describe('gotemplate against Go text/template (WebAssembly)', { skip: goParse ? false : `needs the devDependency ${GO_TEMPLATE}` }, () => {
+  const cases: [string, unknown][] = [
+    ['a  {{- "b" }}  c\n  {{ "d" -}}\n  e', {}],
+    ['x\n{{- /* a comment */ -}}\ny', {}],
+    ['{{ if eq .m "a" }}A{{ else if eq .m "b" }}B{{ else }}C{{ end }}', { m: 'b' }],
+    ['{{ with .x }}[{{ .y }}]{{ else }}none{{ end }}|{{ with .z }}[{{ .y }}]{{ else }}none{{ end }}', { x: { y: 1 }, z: {} }],
+    ['{{ range .l }}<{{ . }}>{{ else }}empty{{ end }}|{{ range .e }}x{{ else }}empty{{ end }}', { l: ['a', 'b'], e: [] }],
+    ['{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}', { m: { b: 2, a: 1, c: true } }],
+    ['{{ range $i, $v := .l }}{{ if $i }},{{ end }}{{ $v }}{{ end }}', { l: ['x', 'y', 'z'] }],
+    ['{{ $n := .a }}{{ range .l }}{{ $n }}{{ . }}{{ $.top }}{{ end }}', { a: '-', l: ['1', '2'], top: 'T' }],
+    ['{{ .n }}|{{ .big }}|{{ .odd }}|{{ .f }}|{{ .tiny }}|{{ .neg }}', { n: 8080, big: 1000000, odd: 1234567, f: 0.5, tiny: 0.00001, neg: -2500000 }],
+    ['{{ and .a .b }}|{{ or .c .a }}|{{ not .c }}|{{ and .c .a }}', { a: 'A', b: 'B', c: '' }],
+    ['{{ printf "%s-%v-%q" .s .n .s }}', { s: 'x', n: 3 }],
+    ['{{ .l }}|{{ .t }}|{{ .f }}', { l: ['a', 'b'], t: true, f: false }],
+    ['{{ if .l }}yes{{ end }}{{ if .e }}no{{ end }}{{ if .z }}no{{ end }}{{ if .m }}no{{ end }}', { l: [0], e: [], z: 0, m: {} }],
+  ];
+  for (const [template, data] of cases) {
+    test(JSON.stringify(template), async () => {
+      assert.equal(render(template, data), await goParse!(template, data));
+    });
+  }
+});
