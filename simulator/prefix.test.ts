@@ -170,7 +170,7 @@ describe('KV-cache usage and admission', () => {
       maxModelLen: 1024,
       latencyCalculator: 'constant',
       timeToFirstTokenMs: 1,
-      interTokenLatencyMs: 5,
+      interTokenLatencyMs: 50, // the first runs ≈ 450 ms: time enough to see the second wait on a loaded machine
     });
     sims.push(s);
     // Each needs 25 prompt blocks + 1 output block; two do not fit in 40.
