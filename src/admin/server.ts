@@ -1,16 +1,24 @@
 // The admin server (default 127.0.0.1:9901): /healthz, /readyz (200 once every listener is serving),
-// /metrics (Prometheus), /api/status (resources, conditions and problems as JSON). It sees the gateway
-// through a narrow view, never the Gateway object itself.
+// /metrics (Prometheus), /api/status (resources, conditions and problems as JSON), and when the view
+// has a flow log: /api/flows (the flow stream, admin/flow-stream.ts), /api/summary (the flow log
+// aggregated for the dashboard) and the dashboard itself at / and /dashboard (static files in
+// admin/dashboard/). It sees the gateway through a narrow view, never the Gateway object itself.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StatusReport } from '../controlplane/status-report.ts';
+import type { FlowReader } from '../telemetry/flow-log.ts';
+import { serveDashboardAsset } from './dashboard-assets.ts';
+import { serveFlows } from './flow-stream.ts';
+import { serveSummary } from './summary.ts';
 
 /** What the admin server may ask of the gateway. */
 export interface AdminView {
   readonly ready: boolean;
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
   status(): StatusReport;
+  /** The flow log (telemetry/flow-log.ts), when the gateway keeps one: enables /api/flows and /api/summary. */
+  readonly flows?: FlowReader | undefined;
 }
 
 export class AdminServer {
@@ -48,7 +56,10 @@ export class AdminServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     switch (path) {
       case '/healthz':
         return text(res, 200, 'ok\n');
@@ -62,8 +73,21 @@ export class AdminServer {
       }
       case '/api/status':
         return json(res, 200, this.#view.status());
+      case '/api/flows': {
+        const flows = this.#view.flows;
+        if (!flows) return json(res, 404, { error: 'this gateway keeps no flow log' });
+        if (req.method !== 'GET') return json(res, 405, { error: 'GET only' });
+        return serveFlows(flows, req, res, params);
+      }
+      case '/api/summary':
+        return serveSummary(this.#view, res, params);
+      case '/':
+      case '/dashboard':
+      case '/dashboard/':
+        return serveDashboardAsset(res, 'index.html');
       default:
-        return text(res, 404, 'not found: try /healthz, /readyz, /metrics or /api/status\n');
+        if (path.startsWith('/dashboard/')) return serveDashboardAsset(res, path.slice('/dashboard/'.length));
+        return text(res, 404, 'not found: try /healthz, /readyz, /metrics, /api/status, /api/flows, /api/summary or /dashboard\n');
     }
   }
 }

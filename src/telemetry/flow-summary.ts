@@ -214,7 +214,7 @@ export function summarizeFlows(records: Iterable<FlowRecord>, options: SummaryOp
     const route = node('route', d.route || '(no route)', d.route || 'no route', failed);
     edge(client, route, failed);
     if (d.backend) {
-      const backend = node('backend', d.backend, d.pool ?? d.backend, failed);
+      const backend = node('backend', d.backend, d.backend, failed);
       edge(route, backend, failed);
       if (d.endpoint) {
         const ep = node('endpoint', d.endpoint, d.pod ?? d.endpoint, failed);
