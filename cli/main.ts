@@ -10,6 +10,7 @@ import type { StatusReport } from '../src/controlplane/status-report.ts';
 import { formatProblem, hasErrors } from '../src/config/problems.ts';
 import { parseSimulatorArgs } from '../simulator/options.ts';
 import { startSimulators } from '../simulator/server.ts';
+import { configureObserve } from './observe.ts';
 
 /** The checkout root (holds package.json), found from this module whether it runs from source or dist/. */
 export function projectRoot(): string {
@@ -132,6 +133,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
       for (const p of report.problems) io.err(formatProblem(p) + '\n');
       if (report.problems.some((p) => p.severity === 'error')) process.exitCode = 1;
     });
+
+  // `sluice observe`: the flows of a running gateway (cli/observe.ts).
+  configureObserve(program.command('observe'), io);
 
   program
     .command('sim')
