@@ -7,11 +7,15 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Command } from 'commander';
 import { parse } from 'yaml';
+import { addControllerCommand } from '../../cli/controller.ts';
 import { hasErrors } from '../../src/config/problems.ts';
 import { gatewayClassSchema } from '../../src/config/schemas/index.ts';
 import { loadConfig } from '../../src/controlplane/pipeline.ts';
+import type { KubeClient } from '../../src/controlplane/kubernetes/client.ts';
 import { WATCHED_KINDS } from '../../src/controlplane/kubernetes/kinds.ts';
+import { LeaderElector } from '../../src/controlplane/kubernetes/leader.ts';
 import { SLUICE_CONTROLLER_NAME } from '../../src/controlplane/kubernetes/status-sink.ts';
 import { BUILTIN_MODELS, CHART_DIR, ROOT, SCHEMA_KEYWORDS, chartValues, find, one, renderChart, strip, validateJsonSchema, validateModel, valuesSchema } from './support.ts';
 import type { Obj, Rendered } from './support.ts';
@@ -166,7 +170,6 @@ describe('chart: default values (controller mode)', () => {
     const c = container(d);
     const args = c['args'] as string[];
     assert.equal(args[0], 'controller');
-    assert.ok(args.includes('--lease-name=sluice'));
     assert.ok(args.includes('--admin-port=9901') && args.includes('--admin-host=0.0.0.0') && args.includes('--host=0.0.0.0'));
     assert.equal(c['image'], `sluice:${String(parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')).appVersion)}`);
     assert.equal((d['spec'] as Obj)['replicas'], 2);
@@ -251,11 +254,15 @@ describe('chart: default values (controller mode)', () => {
     }
   });
 
-  test('the leader-election Role names the Lease the controller is told to use', () => {
-    const args = container(one(r, 'Deployment'))['args'] as string[];
-    const lease = args.find((a) => a.startsWith('--lease-name='))!.split('=')[1];
+  test('the leader-election Role names the Lease the controller uses, in the namespace it uses (its own)', () => {
+    const lease = new LeaderElector({ client: { defaultNamespace: NS } as unknown as KubeClient }).leaseName;
     const role = one(r, 'Role', 'sluice-leader-election');
-    assert.ok((role['rules'] as Rule[]).some((x) => x.resourceNames?.includes(lease!)));
+    assert.equal(meta(role)['namespace'], NS);
+    assert.ok((role['rules'] as Rule[]).some((x) => x.resourceNames?.length === 1 && x.resourceNames[0] === lease), `resourceNames [${lease}]`);
+    const args = container(one(r, 'Deployment'))['args'] as string[];
+    assert.ok(!args.some((a) => a.startsWith('--lease-namespace')), 'the Lease lives in the pod namespace (the controller default)');
+    const env = container(one(r, 'Deployment'))['env'] as Obj[];
+    assert.deepEqual(env.find((e) => e['name'] === 'POD_NAME'), { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, 'the identity in the Lease');
   });
 
   test('NOTES.txt renders', () => {
@@ -278,7 +285,7 @@ describe('chart: variants', () => {
       assert.deepEqual(binding['subjects'], [{ kind: 'ServiceAccount', name: 'sluice', namespace: NS }]);
     }
     const args = container(one(r, 'Deployment'))['args'] as string[];
-    assert.deepEqual(args.filter((a) => a.startsWith('--watch-namespace=')), ['--watch-namespace=team-a', '--watch-namespace=team-b']);
+    assert.deepEqual(args.filter((a) => a.startsWith('--namespace=')), ['--namespace=team-a', '--namespace=team-b']);
   });
 
   test('autoscaling: an autoscaling/v2 HPA on CPU, and on a custom per-pod metric when enabled; no fixed replicas', () => {
@@ -408,6 +415,31 @@ describe('chart: variants', () => {
     assertValidObjects(r);
     assert.deepEqual(r.objects.map((o) => String(o['kind'])).sort(), ['Deployment', 'Service', 'Service']);
     assert.equal(podSpec(one(r, 'Deployment'))['serviceAccountName'], 'existing');
+  });
+});
+
+describe('chart: the arguments it passes are flags the CLI has', () => {
+  const flagsOf = (args: string[]) => args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!);
+
+  test('controller mode: every flag is an option of `sluice controller`', () => {
+    const program = new Command();
+    addControllerCommand(program, { out: () => undefined, err: () => undefined }, Number);
+    const cmd = program.commands.find((c) => c.name() === 'controller')!;
+    const known = new Set(cmd.options.map((o) => o.long));
+    const args = container(one(renderChart({ controller: { watchNamespaces: ['a'] } }), 'Deployment'))['args'] as string[];
+    assert.equal(args[0], 'controller');
+    for (const f of flagsOf(args)) assert.ok(known.has(f), `sluice controller has ${f}`);
+  });
+
+  test('run mode: every flag is an option of `sluice run` (cli/main.ts)', () => {
+    const src = readFileSync(join(ROOT, 'cli', 'main.ts'), 'utf8');
+    const block = /\.command\('run'\)([\s\S]*?)\.action\(/.exec(src);
+    assert.ok(block, 'the run command is found in cli/main.ts');
+    const known = new Set([...block[1]!.matchAll(/\.option\('(?:-\w, )?(--[\w-]+)/g)].map((m) => m[1]!));
+    assert.ok(known.has('--filename') && known.has('--admin-port'));
+    const args = container(one(renderChart({ mode: 'run', run: { files: { 'a.yaml': 'x: 1' }, port: 8080 } }), 'Deployment'))['args'] as string[];
+    assert.equal(args[0], 'run');
+    for (const f of flagsOf(args)) assert.ok(known.has(f), `sluice run has ${f}`);
   });
 });
 

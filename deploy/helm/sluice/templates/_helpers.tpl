@@ -39,8 +39,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
+{{/* The Lease `sluice controller` elects its status writer with (its fixed name, in the release namespace). */}}
 {{- define "sluice.leaseName" -}}
-{{- default (include "sluice.fullname" .) .Values.controller.leaseName -}}
+sluice-controller
 {{- end -}}
 
 {{/* Suffixed names keep their suffix: the fullname is cut first, so they never collide with it. */}}
