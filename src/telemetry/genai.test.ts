@@ -16,7 +16,7 @@ function ctx(fields: Record<string, unknown> = {}): RequestContext {
 }
 
 function attempt(fields: Partial<Attempt> = {}): Attempt {
-  return { n: 1, backend: '', endpoint: '', startedAt: 0, headersAt: 0, endedAt: 0, status: 0, error: undefined, retried: false, retryOn: undefined, retryStatus: 0, traceparent: undefined, ...fields };
+  return { n: 1, backend: '', endpoint: '', startedAt: 0, headersAt: 0, endedAt: 0, status: 0, error: undefined, retried: false, retryOn: undefined, retryStatus: 0, traceparent: undefined, ...fields } as Attempt;
 }
 
 describe('ModelLabels', () => {

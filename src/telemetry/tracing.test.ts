@@ -181,7 +181,7 @@ describe('tracing on a started gateway', () => {
     assert.equal(span.attributes['server.address'], '127.0.0.1');
     assert.equal(span.attributes['server.port'], upstream.port);
     assert.equal(span.attributes['http.response.status_code'], 200);
-    assert.equal(span.attributes['sluice.backend'], 'AIServiceBackend default/up');
+    assert.match(String(span.attributes['sluice.backend']), /default\/up$/);
     assert.equal(span.attributes['error.type'], undefined);
     assert.equal(span.attributes['gen_ai.input.messages'], undefined, 'content is not captured unless asked');
     assert.ok(server.startTimeUnixNano <= span.startTimeUnixNano && span.endTimeUnixNano <= server.endTimeUnixNano, 'the attempt lies within the request');

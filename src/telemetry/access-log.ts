@@ -1,0 +1,185 @@
+// The access log: a subscriber that writes one JSON line per request of one gateway instance when the
+// request ends (DESIGN.md §2, §3), through pino and, for stdout and files, pino's asynchronous
+// destination (sonic-boom), so that writing never blocks the request path. Lines reach the destination
+// within a second (or 4 KiB); `flush()` and `close()` write out the rest.
+//
+// Fields: Envoy-style request fields (start_time, method, path, protocol, authority, response_code,
+// duration, bytes), Envoy AI Gateway's AI access-log fields under their names (reference §7.3:
+// gen_ai.request.model, gen_ai.request.model_override, gen_ai.response.model, gen_ai.provider.name,
+// gen_ai.usage.*, session.id from `agent-session-id`), and Sluice's: request id, identity, route,
+// backend, endpoint, the picker's decision in brief, attempts and retries, verdict and drop reason,
+// time to first token.
+//
+// Never written: request or response headers other than user-agent and agent-session-id (so never the
+// client's Authorization or API key header), the query string (a Gemini API key may sit there),
+// bodies, upstream credentials. `gen_ai.provider.name` is the provider (openai, aws.bedrock, …); the
+// backend resource has its own `backend` field (upstream puts the backend name in provider.name).
+import pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import type { RequestContext } from '../runtime/context.ts';
+import { events } from '../runtime/events.ts';
+import { attemptEndpointName, genAIOperationName, genAIProviderName, isGenAIRequest, timePerOutputTokenSeconds, timeToFirstTokenSeconds } from './genai.ts';
+
+export interface AccessLogOptions {
+  /**
+   * Where lines go: `stdout` (default) or `-`, `stderr`, a file path (appended to, directories
+   * created), a file descriptor, or a writable stream (tests; written to synchronously).
+   */
+  readonly destination?: 'stdout' | 'stderr' | '-' | string | number | NodeJS.WritableStream;
+}
+
+export interface AccessLog {
+  /** Writes out what is buffered. */
+  flush(): Promise<void>;
+  /** Reopens a file destination (after log rotation moved it). */
+  reopen(): void;
+  /** Stops listening and flushes; closes a file this log opened (never stdout, stderr, a given fd or stream). */
+  close(): Promise<void>;
+}
+
+/** Milliseconds with microsecond precision. */
+function ms(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** The picker's decision in brief: pool, endpoint, profile, score and prefix match of the chosen endpoint. */
+function pickSummary(ctx: RequestContext): Record<string, unknown> | undefined {
+  const d = ctx.decision;
+  if (d === undefined) return undefined;
+  const out: Record<string, unknown> = { pool: d.pool, endpoint: d.endpoint.podName || d.endpoint.key, profile: d.profile };
+  const run = d.runs.find((r) => r.profile === d.profile);
+  const i = run ? run.candidates.indexOf(d.endpoint) : -1;
+  if (run !== undefined && i >= 0) {
+    out['candidates'] = run.candidates.length;
+    out['score'] = ms(run.totals[i]!);
+  }
+  if (d.prefix !== undefined) out['prefix_blocks'] = `${d.prefix.matched.get(d.endpoint.key) ?? 0}/${d.prefix.totalBlocks}`;
+  if (d.targets.length > 1) out['fallbacks'] = d.targets.length - 1;
+  if (d.failOpen !== undefined) out['fail_open'] = d.failOpen;
+  return out;
+}
+
+/** The access-log record of a finished request (also what tests and other sinks may reuse). */
+export function accessLogRecord(ctx: RequestContext): Record<string, unknown> {
+  const r: Record<string, unknown> = {
+    start_time: new Date(ctx.startedAtWall).toISOString(),
+    request_id: ctx.id,
+    method: ctx.method,
+    path: ctx.path,
+    protocol: `HTTP/${ctx.req.httpVersion}`,
+    authority: ctx.host,
+    response_code: ctx.status,
+    duration_ms: ms(ctx.endedAt - ctx.startedAt),
+    bytes_sent: ctx.bytesOut,
+    client_address: ctx.clientAddress,
+  };
+  const ua = ctx.req.headers['user-agent'];
+  if (ua !== undefined) r['user_agent'] = ua;
+  r['route'] = ctx.route;
+  const p = ctx.principal;
+  if (p !== undefined) {
+    r['principal'] = p.id;
+    r['principal_kind'] = p.kind;
+    if (p.team !== undefined) r['team'] = p.team;
+  }
+  if (ctx.objective !== undefined) r['objective'] = ctx.objective;
+  if (ctx.priority !== 0) r['priority'] = ctx.priority;
+  const attempts = ctx.attempts;
+  const last = attempts.at(-1);
+  if (last !== undefined) {
+    r['backend'] = last.backend;
+    const endpoint = attemptEndpointName(ctx, last);
+    if (endpoint !== '') r['endpoint'] = endpoint;
+    if (last.status > 0) r['upstream_status'] = last.status;
+  }
+  r['attempts'] = attempts.length;
+  let retries = 0;
+  for (const a of attempts) if (a.retried) retries++;
+  r['retries'] = retries;
+  const pick = pickSummary(ctx);
+  if (pick !== undefined) r['pick'] = pick;
+  r['verdict'] = ctx.verdict;
+  const err = ctx.error;
+  if (err !== undefined) {
+    r['error'] = err.code;
+    r['error_message'] = err.message;
+    if (err.dropReason !== undefined) r['drop_reason'] = err.dropReason;
+  }
+  if (isGenAIRequest(ctx)) {
+    r['gen_ai.operation.name'] = genAIOperationName(ctx.operation!);
+    r['gen_ai.provider.name'] = genAIProviderName(ctx.backend?.target);
+    if (ctx.originalModel !== undefined) r['gen_ai.request.model'] = ctx.originalModel;
+    if (ctx.requestModel !== undefined) r['gen_ai.request.model_override'] = ctx.requestModel;
+    if (ctx.responseModel !== undefined) r['gen_ai.response.model'] = ctx.responseModel;
+    r['stream'] = ctx.stream;
+    const u = ctx.usage;
+    r['gen_ai.usage.input_tokens'] = u.inputTokens;
+    r['gen_ai.usage.output_tokens'] = u.outputTokens;
+    r['gen_ai.usage.total_tokens'] = u.totalTokens;
+    r['gen_ai.usage.cache_read.input_tokens'] = u.cachedInputTokens;
+    r['gen_ai.usage.cache_creation.input_tokens'] = u.cacheCreationInputTokens;
+    r['gen_ai.usage.reasoning_tokens'] = u.reasoningTokens;
+    const ttft = timeToFirstTokenSeconds(ctx);
+    if (ttft !== undefined) r['ttft_ms'] = ms(ttft * 1000);
+    const tpot = timePerOutputTokenSeconds(ctx);
+    if (tpot !== undefined) r['tpot_ms'] = ms(tpot * 1000);
+  }
+  const session = ctx.req.headers['agent-session-id'];
+  if (typeof session === 'string') r['session.id'] = session;
+  return r;
+}
+
+function isStream(d: unknown): d is NodeJS.WritableStream {
+  return typeof d === 'object' && d !== null && typeof (d as { write?: unknown }).write === 'function';
+}
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/** Starts writing the access log of the gateway instance `owner`. */
+export function attachAccessLog(owner: object, options: AccessLogOptions = {}): AccessLog {
+  const where = options.destination ?? 'stdout';
+  let sonic: SonicBoom | undefined;
+  let ownsFile = false;
+  let destination: DestinationStream;
+  if (isStream(where)) {
+    destination = where as DestinationStream;
+  } else {
+    const dest = where === 'stdout' || where === '-' ? 1 : where === 'stderr' ? 2 : where;
+    ownsFile = typeof dest === 'string';
+    // Asynchronous and buffered: a line costs a string append; the buffer goes out in one write at
+    // 4 KiB or every second (and synchronously when the process exits, pino's exit hook).
+    sonic = pino.destination({ dest, sync: false, minLength: 4096, periodicFlush: 1000, mkdir: ownsFile, append: true });
+    destination = sonic;
+  }
+  // `log: access` tells these lines apart when stdout is shared; no level, pid or host noise.
+  const logger: Logger = pino({ base: null, timestamp: false, formatters: { level: () => ({ log: 'access' }) } }, destination);
+  const unsubscribe = events.end.subscribe((ctx) => {
+    if (ctx.owner === owner) logger.info(accessLogRecord(ctx));
+  });
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      if (sonic === undefined) return resolve();
+      sonic.flush(() => resolve());
+    });
+  let closed: Promise<void> | undefined;
+  return {
+    flush,
+    reopen: () => {
+      if (ownsFile) sonic?.reopen();
+    },
+    close() {
+      closed ??= (async () => {
+        unsubscribe();
+        await flush();
+        if (ownsFile && sonic !== undefined) {
+          const s = sonic;
+          await new Promise<void>((resolve) => {
+            s.once('close', () => resolve());
+            s.end();
+          });
+        }
+      })();
+      return closed;
+    },
+  };
+}
