@@ -29,7 +29,7 @@ declare const document: {
 describe('dashboard in headless Chromium', () => {
   let o: ObservedGateway;
   let client: OpenAI;
-  let browser: TestBrowser;
+  let browser: TestBrowser | undefined;
 
   async function traffic(n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
@@ -45,7 +45,6 @@ describe('dashboard in headless Chromium', () => {
     client = new OpenAI({ baseURL: `${o.base}/v1`, apiKey: 'unused', maxRetries: 0 });
     await traffic(3);
     await assert.rejects(client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.NotFoundError);
-    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -53,6 +52,8 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('shows the map, pools, drops and live numbers without console errors', async () => {
+    // Fails here, saying what to install, when Chromium is missing.
+    browser = await launchBrowser();
     const { page, problems } = await browser.page();
     await page.goto(`${o.adminUrl}/dashboard`, { waitUntil: 'load' });
     const flowsSeen = () => page.locator('#stat-requests').textContent().then((t) => Number((t ?? '').replace(/,/g, '')));
