@@ -16,6 +16,7 @@ import { AdminServer } from './admin/server.ts';
 import { EndpointRegistry } from './endpoints/registry.ts';
 import { MetricsScraper } from './endpoints/scraper.ts';
 import { FlowQueues } from './admission/flow-queues.ts';
+import { BackendCooldowns } from './backend/cooldowns.ts';
 import { PickerStates } from './picker/index.ts';
 import { buildPipeline } from './pipeline/stages.ts';
 import { DataPlane } from './server/data-plane.ts';
@@ -79,6 +80,8 @@ export class Gateway {
   readonly #pickerStates = new PickerStates();
   /** Flow-control queues, kept across reloads so that waiting requests survive them. */
   readonly #flows = new FlowQueues();
+  /** Backends cooling down after a Retry-After, kept across reloads. */
+  readonly #cooldowns = new BackendCooldowns();
   readonly #emulator: ClusterEmulator;
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
@@ -94,7 +97,7 @@ export class Gateway {
     this.#log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.#emulator = new ClusterEmulator({ host: '127.0.0.1', simulatorDefaults: options.simulatorDefaults, log: (l) => this.#log(l) });
     this.#scraper = new MetricsScraper({ intervalMs: options.scrapeIntervalMs ?? 50 });
-    const pipeline = buildPipeline({ pools: this.#pools, flows: this.#flows, debugHeaders: options.debugHeaders });
+    const pipeline = buildPipeline({ pools: this.#pools, flows: this.#flows, cooldowns: this.#cooldowns, debugHeaders: options.debugHeaders });
     this.#dataPlane = new DataPlane({ pipeline, owner: this, log: (l) => this.#log(l) });
     this.metrics.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');

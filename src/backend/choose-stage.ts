@@ -6,15 +6,37 @@ import { GatewayError } from '../errors.ts';
 import { applyHeaderOps } from '../http/filters.ts';
 import { answerRedirect } from '../http/redirect.ts';
 import type { RequestContext } from '../runtime/context.ts';
-import type { UpstreamTls } from '../runtime/snapshot.ts';
+import type { BackendTarget, UpstreamTls, WeightedBackend } from '../runtime/snapshot.ts';
 import type { Next } from '../pipeline/compose.ts';
-import { chooseBackend, nextTarget } from './choose.ts';
+import { chooseBackend, chooseBackendFor, nextTarget } from './choose.ts';
+import type { BackendCooldowns } from './cooldowns.ts';
 
-export function chooseBackendStage() {
+export interface ChooseBackendOptions {
+  /** Backends that answered 429/503 with Retry-After, kept out of rotation for that long. */
+  readonly cooldowns: BackendCooldowns;
+}
+
+export function chooseBackendStage(options: ChooseBackendOptions) {
+  const cooldowns = options.cooldowns;
+  const usable = (b: WeightedBackend) => !cooldowns.isCooling(b.target.id);
   return function chooseBackendRef(ctx: RequestContext, next: Next): Promise<void> | void {
     const rule = ctx.rule!;
-    const backend = chooseBackend(rule);
+    // A later attempt avoids the backends earlier ones failed on; a Retry-After cools one down for everyone.
+    const attempts = ctx.attempts;
+    let tried: Set<BackendTarget> | undefined;
+    if (attempts.length > 1) {
+      tried = new Set();
+      for (let i = 0; i < attempts.length - 1; i++) {
+        const a = attempts[i]!;
+        if (!a.target) continue;
+        tried.add(a.target);
+        if (a.retryAfterMs !== undefined) cooldowns.cool(a.target.id, a.retryAfterMs);
+      }
+    }
+    const backend = rule.backends.length === 1 ? rule.backends[0]! : (chooseBackendFor(rule, tried, usable) ?? chooseBackendFor(rule, undefined, usable) ?? chooseBackend(rule));
+    if (rule.totalWeight <= 0) chooseBackend(rule);
     ctx.backend = backend;
+    ctx.attempt!.target = backend.target;
     const filters = backend.filters;
     if (filters?.redirect) return answerRedirect(ctx, filters.redirect);
     const target = backend.target;

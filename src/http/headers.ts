@@ -59,3 +59,12 @@ export function headerValue(headers: Readonly<Record<string, string | readonly s
   const s = typeof v === 'string' ? v : v?.[0];
   return s === undefined || s === '' ? undefined : s;
 }
+
+/** A Retry-After value (delay seconds or an HTTP date) in milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, nowMs: number = Date.now()): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}

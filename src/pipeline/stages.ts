@@ -9,6 +9,7 @@ import { poolAdmissionStage } from '../admission/pool-admission-stage.ts';
 import type { FlowQueues } from '../admission/flow-queues.ts';
 import { nextTarget } from '../backend/choose.ts';
 import { chooseBackendStage } from '../backend/choose-stage.ts';
+import type { BackendCooldowns } from '../backend/cooldowns.ts';
 import { pickStage } from '../picker/pick-stage.ts';
 import { translateStage } from '../providers/translate-stage.ts';
 import { routeStage } from '../routing/route-stage.ts';
@@ -22,6 +23,7 @@ import { compose } from './compose.ts';
 
 export interface PipelineOptions {
   readonly pools: UpstreamPools;
+  readonly cooldowns: BackendCooldowns;
   readonly flows: FlowQueues;
   readonly maxBodyBytes?: number | undefined;
   readonly debugHeaders?: boolean | undefined;
@@ -29,7 +31,7 @@ export interface PipelineOptions {
 
 export function buildPipeline(options: PipelineOptions): (ctx: RequestContext) => Promise<void> {
   const attempt = compose([
-    chooseBackendStage(), //                      backend/    weights, backendRef filters, Service/Backend endpoints
+    chooseBackendStage({ cooldowns: options.cooldowns }), // backend/ priority tiers, weights, cooldowns, backendRef filters, Service/Backend endpoints
     poolAdmissionStage(options.flows), //         admission/  priority, flow control, shedding (pools)
     pickStage({ debugHeaders: options.debugHeaders }), // picker/ the pool's endpoint
     translateStage(), //                          providers/  client schema → backend schema, credentials

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { GatewayError } from '../errors.ts';
 import type { EndpointState } from './endpoint.ts';
 import type { PickDecision } from './picker.ts';
-import type { CompiledRule, ListenerRuntime, RuntimeSnapshot, UpstreamTls, WeightedBackend } from './snapshot.ts';
+import type { BackendTarget, CompiledRule, ListenerRuntime, RuntimeSnapshot, UpstreamTls, WeightedBackend } from './snapshot.ts';
 import type { HeaderOps } from './filters.ts';
 import type { ClientSchema, Operation, ResponseTranslator, Translator } from './translator.ts';
 import { emptyUsage } from './usage.ts';
@@ -76,6 +76,10 @@ export interface Attempt {
   readonly retryOn: ReadonlySet<number> | undefined;
   /** Set by the send stage: the upstream answered a status in `retryOn` (the body was discarded). */
   retryStatus: number;
+  /** The upstream's Retry-After on a discarded 429/503, in milliseconds. */
+  retryAfterMs: number | undefined;
+  /** The backend this attempt used (set by the choose stage), so later attempts can avoid it. */
+  target: BackendTarget | undefined;
   /**
    * W3C `traceparent` for this attempt's upstream request. The one field telemetry may write: the
    * tracing subscriber sets it while handling `attemptStart` (its client span), and the send stage

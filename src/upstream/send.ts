@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { GatewayError, errorStreamEvent } from '../errors.ts';
 import { applyHeaderOps } from '../http/filters.ts';
-import { DROP_REQUEST_HEADERS, DROP_RESPONSE_HEADERS } from '../http/headers.ts';
+import { DROP_REQUEST_HEADERS, DROP_RESPONSE_HEADERS, retryAfterMs } from '../http/headers.ts';
 import type { RequestContext, UpstreamPlan } from '../runtime/context.ts';
 import { events } from '../runtime/events.ts';
 import { setUsage } from '../runtime/usage.ts';
@@ -121,6 +121,8 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         events.upstreamHeaders.publish({ ctx, attempt });
         if (attempt.retryOn?.has(statusCode)) {
           discard = true;
+          const ra = (fromUpstream as IncomingHttpHeaders)['retry-after'];
+          attempt.retryAfterMs = retryAfterMs(typeof ra === 'string' ? ra : undefined);
           return;
         }
         upstreamHead = fromUpstream as IncomingHttpHeaders;
