@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFiles } from './load.ts';
+import { loadFiles, parseYamlText } from './load.ts';
+import { formatProblem } from './problems.ts';
 
 describe('loadFiles', () => {
   it('reads multi-document YAML from stdin (-f -), skipping empty documents', () => {
@@ -35,5 +36,16 @@ describe('loadFiles', () => {
     const messages = r.problems.map((p) => `${p.location?.line ?? '-'} ${p.message}`);
     assert.ok(messages.some((m) => /^[45] YAML syntax: Missing closing/.test(m)), messages.join('\n'));
     assert.ok(messages.some((m) => /cannot read .*nope\.yaml: no such file/.test(m)), messages.join('\n'));
+  });
+});
+
+describe('environment variables in values', () => {
+  it('expands ${NAME} in string values, keeps $${NAME} literal, and reports unset variables with the file and line', () => {
+    const yaml = 'apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  apiKey: "${TEST_KEY}"\n  literal: "$${TEST_KEY}"\n  mixed: "Bearer ${TEST_KEY}!"\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: m}\nstringData: {x: "${NOT_SET_ANYWHERE}"}\n';
+    const r = parseYamlText('s.yaml', yaml, { TEST_KEY: 'sk-123' });
+    const data = (r.documents[0]!.value as { stringData: Record<string, string> }).stringData;
+    assert.deepEqual(data, { apiKey: 'sk-123', literal: '${TEST_KEY}', mixed: 'Bearer sk-123!' });
+    assert.equal(r.problems.length, 1);
+    assert.match(formatProblem(r.problems[0]!), /^s\.yaml:9 \(document 2\): error: environment variable NOT_SET_ANYWHERE is not set/);
   });
 });

@@ -75,7 +75,7 @@ export function loadFiles(paths: readonly string[], readStdin: () => string = ()
 }
 
 /** Parses one file's text into documents; empty documents (e.g. a trailing `---`) are skipped. */
-export function parseYamlText(file: string, text: string): { documents: SourceDocument[]; problems: Problem[] } {
+export function parseYamlText(file: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env): { documents: SourceDocument[]; problems: Problem[] } {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const documents: SourceDocument[] = [];
@@ -92,8 +92,13 @@ export function parseYamlText(file: string, text: string): { documents: SourceDo
       }
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
+    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (raw === null || raw === undefined) return;
+    const missing = new Set<string>();
+    const value = expandEnv(raw, env, missing);
+    for (const name of missing) {
+      problems.push({ severity: 'error', location: { file, document: index, line }, message: `environment variable ${name} is not set (the document uses \${${name}}); export it, or write $\${${name}} for a literal \${${name}}` });
+    }
     documents.push(makeSourceDocument(file, index, line, value, doc, lineCounter));
   });
   return { documents, problems };
@@ -126,6 +131,35 @@ function makeSourceDocument(file: string, index: number, line: number, value: un
     lineOf,
     locationOf: (path) => ({ file, document: index, line: lineOf(path) }),
   };
+}
+
+const ENV_REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * `${NAME}` in string values is replaced by the environment variable NAME, as Envoy AI Gateway's
+ * `aigw run` does, so keys can stay out of the files (e.g. a Secret's `stringData: {apiKey: ${OPENAI_API_KEY}}`).
+ * `$${NAME}` stays a literal `${NAME}`. Only string values are expanded, never keys.
+ */
+export function expandEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, missing: Set<string>): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    return value.replace(ENV_REFERENCE, (whole, escape: string, name: string) => {
+      if (escape) return whole.slice(1);
+      const v = env[name];
+      if (v === undefined) {
+        missing.add(name);
+        return whole;
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env, missing));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, missing);
+    return out;
+  }
+  return value;
 }
 
 function firstLine(s: string): string {
