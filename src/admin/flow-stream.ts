@@ -109,6 +109,7 @@ class FlowStream {
   start(): void {
     const res = this.#res;
     res.on('close', () => this.stop());
+    res.on('error', () => this.stop());
     if (this.#request.follow) {
       this.#unsubscribe = this.#log.onAppend(() => this.#pump());
       if (this.#request.sse) {

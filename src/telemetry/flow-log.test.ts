@@ -104,6 +104,7 @@ describe('flow records from a running gateway', () => {
   let t: TestGateway;
   let echo: EchoServer;
   let flaky: EchoServer;
+  let down: EchoServer;
   let log: FlowLog;
   let other: FlowLog;
   let closedPort: number;
@@ -111,13 +112,14 @@ describe('flow records from a running gateway', () => {
   before(async () => {
     echo = await startEcho('echo-pod');
     flaky = await startEcho('flaky-pod', { status: (n) => (n === 1 ? 503 : 200) });
+    down = await startEcho('down-pod', { status: () => 503 });
     // A port nothing listens on: connections are refused.
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
     closedPort = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     const ref = (name: string) => `{group: gateway.envoyproxy.io, kind: Backend, name: ${name}}`;
-    t = await startTestGateway(`${TEST_GATEWAY_YAML}${backendYaml('echo', echo.port)}${backendYaml('flaky', flaky.port)}${backendYaml('closed', closedPort)}apiVersion: gateway.networking.k8s.io/v1
+    t = await startTestGateway(`${TEST_GATEWAY_YAML}${backendYaml('echo', echo.port)}${backendYaml('flaky', flaky.port)}${backendYaml('closed', closedPort)}${backendYaml('down', down.port)}apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: web, namespace: default}
 spec:
@@ -128,6 +130,9 @@ spec:
     - matches: [{path: {value: /flaky}}]
       retry: {codes: [503], attempts: 2}
       backendRefs: [${ref('flaky')}]
+    - matches: [{path: {value: /exhausted}}]
+      retry: {codes: [503], attempts: 1}
+      backendRefs: [${ref('down')}]
     - matches: [{path: {value: /closed}}]
       backendRefs: [${ref('closed')}]
 `);
@@ -140,6 +145,7 @@ spec:
     await t.close();
     await echo.close();
     await flaky.close();
+    await down.close();
   });
 
   /** Makes a request and waits (bounded) until its flow is in the log. */
@@ -177,6 +183,15 @@ spec:
     assert.equal(await get('/flaky'), 200);
     const r = log.get(log.lastSeq)!;
     assert.equal(r.verdict, 'RETRIED');
+    assert.equal(r.attempts, 2);
+    assert.equal(r.retries, 1);
+  });
+
+  it('keeps FORWARDED, with the retries, when the retries ran out and the upstream’s 503 went back', async () => {
+    assert.equal(await get('/exhausted'), 503);
+    const r = log.get(log.lastSeq)!;
+    assert.equal(r.verdict, 'FORWARDED');
+    assert.equal(r.status, 503);
     assert.equal(r.attempts, 2);
     assert.equal(r.retries, 1);
   });

@@ -3,8 +3,8 @@
 // the drop reason). Built from the RequestContext when `end` is published, by copying: the context is
 // live and must not be kept (runtime/events.ts).
 //
-// Verdicts: FORWARDED (an upstream answered, first try), RETRIED (an upstream answered after at least
-// one retry), DROPPED (the gateway refused: `dropReason` says why: auth, limits, shedding, no
+// Verdicts: FORWARDED (an upstream answered, first try), RETRIED (an upstream answered successfully
+// after at least one retry), DROPPED (the gateway refused: `dropReason` says why: auth, limits, shedding, no
 // endpoint, …), ERROR (forwarding failed: upstream errors and timeouts, internal errors). A status
 // the upstream chose (say 500 from the model server) keeps FORWARDED, as in Hubble's L7 flows.
 import type { RequestContext } from '../runtime/context.ts';
@@ -115,11 +115,15 @@ export interface FlowLost {
   readonly toSeq: number;
 }
 
-/** Hubble-style verdict of a finished request. */
+/**
+ * Hubble-style verdict of a finished request. RETRIED is a success after retries: when the retries ran
+ * out and the upstream's last failing answer (a 5xx) went to the client, the flow is FORWARDED with
+ * its `retries` count.
+ */
 export function flowVerdict(ctx: RequestContext): FlowVerdict {
   const v = ctx.verdict;
   if (v !== 'FORWARDED') return v;
-  return ctx.attempts.length > 1 ? 'RETRIED' : 'FORWARDED';
+  return ctx.attempts.length > 1 && ctx.status > 0 && ctx.status < 500 ? 'RETRIED' : 'FORWARDED';
 }
 
 function round(n: number): number {
