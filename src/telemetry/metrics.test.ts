@@ -6,12 +6,14 @@
 // one, Node's assert re-reads the transpiled source to describe the failure and can stall.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Histogram, Counter } from 'prom-client';
 import { Gateway } from '../gateway.ts';
 import type { Attempt, RequestContext } from '../runtime/context.ts';
 import { events } from '../runtime/events.ts';
-import { quickstart } from '../../test/support/paths.ts';
+import { quickstart, repoRoot } from '../../test/support/paths.ts';
 import { GatewayMetrics, REQUEST_DURATION_BUCKETS, TIME_PER_OUTPUT_TOKEN_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, TOKEN_USAGE_BUCKETS, attemptOutcome } from './metrics.ts';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -176,5 +178,38 @@ describe('GatewayMetrics without a gateway', () => {
     const text = await m.registry.metrics();
     assert.ok(!text.includes('process_cpu'), 'no process metrics');
     assert.match(text, /# TYPE gen_ai_server_request_duration_seconds histogram/);
+  });
+});
+
+describe('the Grafana dashboard (deploy/grafana/sluice.json)', () => {
+  it('queries only metrics and labels GatewayMetrics exports, through the datasource variable', () => {
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'deploy', 'grafana', 'sluice.json'), 'utf8')) as {
+      panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
+      templating: { list: { name: string; type: string; query: string | { query: string } }[] };
+    };
+    const registry = new GatewayMetrics().registry;
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    for (const v of dashboard.templating.list) if (v.type === 'query') exprs.push(typeof v.query === 'string' ? v.query : v.query.query);
+    assert.ok(exprs.length > 20, 'the dashboard has queries');
+    const checked = new Set<string>();
+    for (const expr of exprs) {
+      for (const m of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)) {
+        const series = m[1]!;
+        const name = series.replace(/_(bucket|sum|count)$/, '');
+        const metric = registry.getSingleMetric(name) ?? registry.getSingleMetric(series);
+        assert.ok(metric !== undefined, `the dashboard queries ${series}, which the gateway does not export`);
+        const labelNames = (metric as unknown as { labelNames: readonly string[] }).labelNames;
+        for (const l of m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)) {
+          const label = l[1]!;
+          assert.ok(label === 'instance' || label === 'le' || labelNames.includes(label), `${series} has no label ${label}`);
+        }
+        checked.add(name);
+      }
+    }
+    for (const must of ['gen_ai_client_token_usage', 'gen_ai_server_time_to_first_token_seconds', 'gen_ai_server_time_per_output_token_seconds', 'gen_ai_server_request_duration_seconds', 'sluice_requests_total', 'sluice_upstream_attempts_total', 'inference_pool_average_kv_cache_utilization']) {
+      assert.ok(checked.has(must), `the dashboard shows ${must}`);
+    }
+    assert.ok(dashboard.templating.list.some((v) => v.type === 'datasource' && v.name === 'datasource'), 'a Prometheus datasource variable');
+    for (const p of dashboard.panels) if (p.type !== 'row') assert.equal(p.datasource?.uid, '${datasource}', `panel ${p.title} uses the datasource variable`);
   });
 });

@@ -239,7 +239,8 @@ export class GatewayMetrics {
   // Labelled children are cached: looking a label set up in prom-client hashes it on every call.
   readonly #requestChildren = new Map<string, Incrementer>();
   readonly #durationChildren = new Map<string, Observer>();
-  readonly #tokenChildren = new Map<string, Incrementer>();
+  /** By model, then by token type in TOKEN_TYPES order. */
+  readonly #tokenChildren = new Map<string, (Incrementer | undefined)[]>();
   readonly #genaiChildren = new Map<string, GenAIChildren>();
   readonly #attemptChildren = new Map<string, Incrementer>();
 
@@ -297,10 +298,9 @@ export class GatewayMetrics {
       const type: TokenType = TOKEN_TYPES[i]!;
       const n = tokensOfType(usage, type);
       if (n > 0) {
-        const key = `${model}\u0000${type}`;
-        let counter = this.#tokenChildren.get(key);
-        if (!counter) this.#tokenChildren.set(key, (counter = this.tokens.labels(model, type)));
-        counter.inc(n);
+        let children = this.#tokenChildren.get(model);
+        if (children === undefined) this.#tokenChildren.set(model, (children = []));
+        (children[i] ??= this.tokens.labels(model, type)).inc(n);
       }
       // Upstream records input and output on every response with usage, the detailed types when reported.
       if (genai !== undefined && (n > 0 || type === 'input' || type === 'output')) {
