@@ -68,3 +68,14 @@ export function retryAfterMs(value: string | undefined, nowMs: number = Date.now
   const at = Date.parse(value);
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
+
+/**
+ * Headers that configure the gateway's or an upstream's internals and are never accepted from a
+ * client: the simulator's `x-sim-*` (latency, faults), Sluice's own `x-sluice-*`, and Envoy AI
+ * Gateway's `x-ai-eg-*` other than the model header (which the route stage owns), and the endpoint
+ * picker's `x-gateway-destination-endpoint*` (the gateway's picker sets it).
+ */
+export function isInternalHeader(name: string): boolean {
+  if (name.charCodeAt(0) !== 0x78 /* x */ || name.charCodeAt(1) !== 0x2d /* - */) return false;
+  return name.startsWith('x-sim-') || name.startsWith('x-sluice-') || (name.startsWith('x-ai-eg-') && name !== MODEL_HEADER) || name.startsWith('x-gateway-destination-endpoint');
+}

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { GatewayError, toGatewayError } from '../errors.ts';
-import { hostOf, requestIdOf } from '../http/headers.ts';
+import { hostOf, isInternalHeader, requestIdOf } from '../http/headers.ts';
+import { isPathError, normalizePath } from '../http/path.ts';
 import { sendError } from '../http/respond.ts';
 import { RequestContext } from '../runtime/context.ts';
 import { events } from '../runtime/events.ts';
@@ -67,6 +68,16 @@ export class DataPlane {
     }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    // Routes match, and upstreams receive, the canonical path: dot segments removed, slashes merged,
+    // encoded unreserved characters decoded; encoded slashes and control characters are refused.
+    const normalized = normalizePath(rawPath);
+    const headers = req.headers;
+    // Headers that steer the gateway's or an upstream's internals are never taken from a client;
+    // a rule's header filter may still set them.
+    for (const name in headers) {
+      if (isInternalHeader(name)) delete headers[name];
+    }
     const ctx = new RequestContext({
       id: requestIdOf(req.headers),
       snapshot,
@@ -76,12 +87,16 @@ export class DataPlane {
       port,
       method: req.method ?? 'GET',
       host: hostOf(req.headers),
-      path: q < 0 ? url : url.slice(0, q),
+      path: isPathError(normalized) ? rawPath : normalized.path,
       query: q < 0 ? '' : url.slice(q + 1),
     });
     // Every response carries the request id, and so does the request to the upstream (send stage).
     res.setHeader('x-request-id', ctx.id);
     events.requestStart.publish(ctx);
+    if (isPathError(normalized)) {
+      this.#fail(ctx, new GatewayError('invalid_request', `the request path is not acceptable (${normalized.reason.replace(/-/g, ' ')})`));
+      return;
+    }
     this.#pipeline(ctx).then(
       () => this.#end(ctx),
       (err: unknown) => this.#fail(ctx, err),
