@@ -90,8 +90,11 @@ function flowGate(flows: FlowQueues): FlowGate {
   };
 }
 
-/** Starts the endpoint picker; resolves once the first configuration is loaded. */
-export async function runEpp(o: EppRunOptions, log: (line: string) => void): Promise<EndpointPickerService> {
+/**
+ * Starts the endpoint picker; resolves once the first configuration is loaded. `overrides` replace
+ * what the flags chose (tests: no scraping, a fixed random source, a different picker).
+ */
+export async function runEpp(o: EppRunOptions, log: (line: string) => void, overrides: Partial<EndpointPickerOptions> = {}): Promise<EndpointPickerService> {
   const pickerStates = new PickerStates();
   const flows = new FlowQueues();
   let override: { config: EndpointPickerConfig; source: string } | undefined;
@@ -140,6 +143,7 @@ export async function runEpp(o: EppRunOptions, log: (line: string) => void): Pro
     watch: o.watch,
     disableSubsetFilter: o.disableEndpointSubsetFilter,
     log,
+    ...overrides,
   });
 }
 
