@@ -91,8 +91,9 @@ export function genAIProviderName(target: BackendTarget | undefined): string {
   }
 }
 
-/** The backend an attempt went to, when the request context still describes that attempt. */
+/** The backend an attempt went to (the attempt's own record, else the context's when it still describes that attempt). */
 export function attemptTarget(ctx: RequestContext, attempt: Attempt): BackendTarget | undefined {
+  if (attempt.target !== undefined) return attempt.target;
   const target = ctx.backend?.target;
   return target !== undefined && target.id === attempt.backend ? target : undefined;
 }
