@@ -85,7 +85,12 @@ function flowGate(flows: FlowQueues): FlowGate {
     for(pool: PoolRuntime) {
       const queue = flows.for(pool);
       if (!queue) return undefined;
-      return { wait: (headers, onCancel) => queue.wait(priorityOf(headers, pool.objectives).priority, onCancel) };
+      return {
+        wait: (headers, onCancel) => queue.wait(priorityOf(headers, pool.objectives).priority, onCancel),
+        get size() {
+          return queue.size;
+        },
+      };
     },
   };
 }

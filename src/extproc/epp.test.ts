@@ -19,6 +19,7 @@ import { builtinRegistry, PoolScheduler } from '../picker/index.ts';
 import type { EndpointState, ModelServerMetrics } from '../runtime/endpoint.ts';
 import type { PoolRuntime } from '../runtime/snapshot.ts';
 import { seedManifests, seedSkip } from '../../test/support/paths.ts';
+import { FakeKubeApiServer, waitFor } from '../../test/support/fake-kube-apiserver.ts';
 import { loadProtos, ServingStatus } from './proto.ts';
 import type { HealthCheckRequest, HealthCheckResponse } from './proto.ts';
 import { selfSignedCertificate } from './self-signed.ts';
@@ -28,7 +29,7 @@ import { EnvoyDouble } from './testing.ts';
 const SIM = 'ghcr.io/llm-d/llm-d-inference-sim:v0.4.0';
 const EPP = 'registry.k8s.io/gateway-api-inference-extension/epp:v1.0.1';
 
-function picker(name: string, extraPlugins = '', pickerRef = ''): string {
+function picker(name: string, extraPlugins = '', pickerRef = '', extraConfig = ''): string {
   return `apiVersion: v1
 kind: ConfigMap
 metadata: {name: ${name}-picker, namespace: team-a}
@@ -47,7 +48,7 @@ ${extraPlugins}    schedulingProfiles:
       - {pluginRef: kv-cache-utilization-scorer, weight: 2}
       - {pluginRef: prefix-cache-scorer, weight: 3}
 ${pickerRef}    saturationDetector: {metricsStalenessThreshold: 1h}
-`;
+${extraConfig}`;
 }
 
 function pool(name: string, replicas: number, failureMode: string): string {
@@ -101,6 +102,8 @@ spec:
 const MANIFESTS = [
   pool('chat', 3, 'FailClose'),
   picker('chat'),
+  pool('queued', 2, 'FailClose'),
+  picker('queued', '', '', '    featureGates: [flowControl]\n    flowControl: {defaultRequestTTL: 60s}\n'),
   pool('fallback', 3, 'FailOpen'),
   picker('fallback', '    - type: max-score-picker\n      parameters: {maxNumOfEndpoints: 2}\n', '      - {pluginRef: max-score-picker}\n'),
   `apiVersion: inference.networking.x-k8s.io/v1alpha2
@@ -112,6 +115,11 @@ apiVersion: inference.networking.x-k8s.io/v1alpha2
 kind: InferenceObjective
 metadata: {name: interactive, namespace: team-a}
 spec: {priority: 10, poolRef: {name: chat}}
+---
+apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferenceObjective
+metadata: {name: queued-batch, namespace: team-a}
+spec: {priority: -1, poolRef: {name: queued}}
 `,
 ].join('---\n');
 
@@ -275,6 +283,26 @@ describe('sluice epp over its own manifests', () => {
     assert.equal(x.metadataDestination, x.destination);
   });
 
+  it('flow control (featureGates: [flowControl]): a sheddable request on a saturated pool waits in the queue instead of 429, and is routed once an endpoint has capacity', async () => {
+    const q = await runEpp(options(files, 'queued'), quiet, { scrapeIntervalMs: false });
+    running.push(q);
+    assert.ok(q.pool!.flowControl, 'the pool has flow control');
+    const qEnvoy = new EnvoyDouble(`127.0.0.1:${q.grpcPort}`);
+    clients.push(qEnvoy);
+    const qEps = q.pool!.endpoints;
+    setMetrics(qEps, [{ waiting: 9 }, { waiting: 9 }]);
+    let settled = false;
+    const pending = qEnvoy.request({ body: chat('queued-model'), headers: { 'x-gateway-inference-objective': 'queued-batch' } }).finally(() => (settled = true));
+    // Queued, not refused, while the pool stays saturated.
+    await waitFor('the request to be queued', () => q.queuedRequests === 1);
+    assert.equal(settled, false);
+    assert.match(await (await fetch(`http://127.0.0.1:${q.metricsPort}/metrics`)).text(), /inference_extension_flow_control_queue_size\{inference_pool="queued"\} 1/);
+    setMetrics(qEps, [{ waiting: 9 }, { waiting: 0 }]);
+    const x = await pending;
+    assert.equal(x.immediate, undefined);
+    assert.equal(x.destination, qEps[1]!.key);
+  });
+
   it('FailOpen routes to a random endpoint when the picker fails; FailClose answers 500', async () => {
     // A scorer that throws, in place of the pools' configured picker (the failure mode still comes from each pool's endpointPickerRef).
     const registry = builtinRegistry().register('broken-scorer', ({ name }) => ({
@@ -369,6 +397,64 @@ describe('sluice epp over its own manifests', () => {
   it('the epp command takes the upstream flags', () => {
     const help = eppCommand({ out: quiet, err: quiet }).helpInformation();
     for (const flag of ['--pool-name', '--pool-namespace', '--grpc-port', '--grpc-health-port', '--metrics-port', '--config-file', '--secure-serving', '--cert-path', '--kubeconfig', '--disable-endpoint-subset-filter', '--refresh-metrics-interval', '--zap-encoder']) assert.ok(help.includes(flag), flag);
+  });
+});
+
+describe('sluice epp reading the pool from Kubernetes (fake API server, a test double)', () => {
+  const podYaml = (name: string, ip: string, ready: boolean) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: team-b, labels: {app: kchat}}
+spec: {containers: [{name: sim, image: ${SIM}, ports: [{containerPort: 8000}]}]}
+status: {phase: Running, podIP: ${ip}, conditions: [{type: Ready, status: "${ready ? 'True' : 'False'}"}]}
+`;
+
+  it('serves the pool at podIP:targetPort, follows pod changes, and applies --config-text', async () => {
+    const server = await FakeKubeApiServer.start();
+    let epp: EndpointPickerService | undefined;
+    let envoy: EnvoyDouble | undefined;
+    try {
+      server.apply(`apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: kchat, namespace: team-b}
+spec:
+  targetPorts: [{number: 8000}]
+  selector: {matchLabels: {app: kchat}}
+  endpointPickerRef: {name: kchat-epp, port: {number: 9002}}
+---
+${podYaml('kchat-0', '10.7.0.1', true)}---
+${podYaml('kchat-1', '10.7.0.2', true)}---
+${podYaml('kchat-2', '10.7.0.3', false)}`);
+      const configText = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: max-score-picker
+  parameters: {maxNumOfEndpoints: 2}
+schedulingProfiles:
+- name: default
+  plugins: [{pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+saturationDetector: {metricsStalenessThreshold: 1h}
+`;
+      epp = await runEpp({ ...options([], 'kchat', 'team-b'), kubeconfig: server.writeKubeconfig(), configText, watch: true }, quiet, { scrapeIntervalMs: false });
+      const pool = () => epp!.pool;
+      assert.deepEqual(pool()!.endpoints.map((e) => e.key).sort(), ['10.7.0.1:8000', '10.7.0.2:8000']);
+      assert.equal(pool()!.pickerConfigSource, '--config-text');
+      envoy = new EnvoyDouble(`127.0.0.1:${epp.grpcPort}`);
+      const byKey = (k: string) => pool()!.endpoints.find((e) => e.key === k)!;
+      setMetrics([byKey('10.7.0.1:8000'), byKey('10.7.0.2:8000')], [{ waiting: 3 }, { waiting: 1 }]);
+      const x = await envoy.request({ body: chat('kchat-model') });
+      assert.equal(x.destination, '10.7.0.2:8000,10.7.0.1:8000');
+      server.updateStatus('Pod', 'team-b', 'kchat-2', { phase: 'Running', podIP: '10.7.0.3', conditions: [{ type: 'Ready', status: 'True' }] });
+      server.delete('Pod', 'team-b', 'kchat-1');
+      await waitFor('the pod changes to reach the pool', () => pool()?.endpoints.map((e) => e.key).sort().join() === '10.7.0.1:8000,10.7.0.3:8000');
+      setMetrics(pool()!.endpoints, [{ waiting: 0 }, { waiting: 0 }]);
+      const y = await envoy.request({ body: chat('kchat-model'), subset: ['10.7.0.3:8000', '10.7.0.2:8000'] });
+      assert.equal(y.destination, '10.7.0.3:8000', 'the deleted pod is gone; the subset leaves one endpoint');
+    } finally {
+      envoy?.close();
+      await epp?.close();
+      await server.close();
+    }
   });
 });
 

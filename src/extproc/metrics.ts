@@ -6,7 +6,8 @@
 //   inference_objective_input_tokens / _output_tokens{model_name,target_model_name}   (from `usage`)
 //   inference_extension_scheduler_e2e_duration_seconds, inference_extension_scheduler_attempts_total{status}
 //   inference_pool_ready_pods / _average_kv_cache_utilization / _average_queue_size{name}
-//   inference_pool_per_pod_queue_size{name,model_server_pod}, inference_extension_prefix_indexer_size{name}
+//   inference_pool_per_pod_queue_size{name,model_server_pod}, inference_extension_prefix_indexer_size{name},
+//   inference_extension_flow_control_queue_size{inference_pool} (pools with flow control)
 // Pool gauges are computed when scraped from the pool being served. Model labels are capped at 1000
 // distinct values (then `other`), as llm-d caps them.
 import { createServer } from 'node:http';
@@ -49,7 +50,7 @@ export class EppMetrics implements SessionObserver {
   readonly #attempts: Counter<'status'>;
   readonly #models = new Set<string>();
 
-  constructor(pool: () => PoolRuntime | undefined) {
+  constructor(pool: () => PoolRuntime | undefined, queued: () => number = () => 0) {
     const registers = [this.registry];
     this.#requests = new Counter({ name: 'inference_objective_request_total', help: 'Requests the endpoint picker routed, by model', labelNames: ['model_name', 'target_model_name'], registers });
     this.#errors = new Counter({ name: 'inference_objective_request_error_total', help: 'Requests the endpoint picker refused, by model and error code', labelNames: ['model_name', 'target_model_name', 'error_code'], registers });
@@ -74,6 +75,17 @@ export class EppMetrics implements SessionObserver {
     gauge('inference_pool_average_kv_cache_utilization', 'Average KV-cache utilisation of the pool endpoints with fresh metrics', (p) => poolStats(p.endpoints).averageKvCacheUtilization);
     gauge('inference_pool_average_queue_size', 'Average waiting-queue size of the pool endpoints with fresh metrics', (p) => poolStats(p.endpoints).averageQueueSize);
     gauge('inference_extension_prefix_indexer_size', 'Blocks held by the pool prefix-cache index, over all endpoints', (p) => p.picker.prefixIndexSize());
+    new Gauge({
+      name: 'inference_extension_flow_control_queue_size',
+      help: "Requests waiting in the pool's flow-control queue",
+      labelNames: ['inference_pool'],
+      registers,
+      collect() {
+        this.reset();
+        const p = pool();
+        if (p?.flowControl) this.set({ inference_pool: p.name }, queued());
+      },
+    });
     new Gauge({
       name: 'inference_pool_per_pod_queue_size',
       help: 'Waiting-queue size per pool endpoint',

@@ -137,7 +137,7 @@ export class EndpointPickerService {
     this.options = options;
     this.key = `${options.poolNamespace}/${options.poolName}`;
     this.#log = options.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.metrics = new EppMetrics(() => this.#pool);
+    this.metrics = new EppMetrics(() => this.#pool, () => this.queuedRequests);
     const interval = options.scrapeIntervalMs ?? 50;
     this.#scraper = interval === false ? undefined : new MetricsScraper({ intervalMs: interval });
     this.#source = options.emulator ? new PoolPodsSource(options.source, options.emulator, options.poolNamespace, options.poolName) : options.source;
@@ -213,6 +213,12 @@ export class EndpointPickerService {
 
   get metricsPort(): number | undefined {
     return this.#metricsServer?.port;
+  }
+
+  /** Requests waiting in the pool's flow-control queue. */
+  get queuedRequests(): number {
+    const pool = this.#pool;
+    return (pool && this.options.flows?.for(pool)?.size) ?? 0;
   }
 
   get problems(): readonly Problem[] {

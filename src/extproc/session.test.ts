@@ -184,6 +184,7 @@ describe('ExtProcSession', () => {
           onCancel(() => (cancelled = true));
           return new Promise<void>((resolve) => (release = resolve));
         },
+        size: 0,
       }),
     };
     const a = session(pool(eps), { flows: gate });
@@ -195,7 +196,7 @@ describe('ExtProcSession', () => {
     await pending;
     assert.equal(destinationOf(a.answers[0]), '10.0.0.1:8000');
 
-    const rejecting: FlowGate = { for: () => ({ wait: () => Promise.reject(new GatewayError('shed', 'queue full', { headers: { 'x-llm-d-request-dropped-reason': 'rejected-saturated' } })) }) };
+    const rejecting: FlowGate = { for: () => ({ wait: () => Promise.reject(new GatewayError('shed', 'queue full', { headers: { 'x-llm-d-request-dropped-reason': 'rejected-saturated' } })), size: 0 }) };
     const b = session(pool(eps), { flows: rejecting });
     b.s.handle(headers({}));
     await b.s.handle(body(CHAT, true));

@@ -63,6 +63,8 @@ export interface FlowQueueView {
    * withdraws the request when the stream goes away.
    */
   wait(headers: RequestHeaders, onCancel: (cancel: () => void) => void): Promise<void>;
+  /** Requests waiting now. */
+  readonly size: number;
 }
 
 /** What the metrics want to know; every method is optional work on the request path, keep it cheap. */
