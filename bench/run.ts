@@ -3,6 +3,7 @@
 // reference measured in the same run (DESIGN.md §5). All traffic stays on 127.0.0.1; every child
 // process is stopped at the end, on failure, on Ctrl-C and at a hard deadline.
 import { killAllSync, stopAll } from './lib/children.ts';
+import { epp } from './scenarios/epp.ts';
 import { pick } from './scenarios/pick.ts';
 import { profile } from './scenarios/profile.ts';
 import { proxy } from './scenarios/proxy.ts';
@@ -11,7 +12,7 @@ import { routes } from './scenarios/routes.ts';
 import { streams } from './scenarios/streams.ts';
 import type { Scenario } from './scenarios/types.ts';
 
-const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick };
+const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick, epp };
 
 function help(): string {
   const lines = ['usage: npm run bench -- NAME [flags]', ''];
