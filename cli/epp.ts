@@ -211,7 +211,9 @@ export function eppCommand(io: Io = stdio): Command {
     .option('--cert-path <dir>', 'directory with tls.crt and tls.key for secure serving (default: a self-signed certificate)')
     .option('--disable-endpoint-subset-filter [bool]', "ignore the data plane's subset hint (envoy.lb.subset_hint)", goBool, false)
     .option('--refresh-metrics-interval <duration>', 'how often model-server metrics are scraped', duration, 50)
-    .option('--no-watch', 'do not reload when the files change');
+    .option('--no-watch', 'do not reload when the files change')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
   for (const [flag] of IGNORED_FLAGS) cmd.option(flag, 'accepted for compatibility with the upstream epp; ignored');
   cmd.action(async (opts: Record<string, unknown>) => {
     const log = (line: string) => io.err(line + '\n');
