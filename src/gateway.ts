@@ -17,6 +17,9 @@ import { EndpointRegistry } from './endpoints/registry.ts';
 import { MetricsScraper } from './endpoints/scraper.ts';
 import { FlowQueues } from './admission/flow-queues.ts';
 import { BackendCooldowns } from './backend/cooldowns.ts';
+import { HealthRegistry } from './backend/health-registry.ts';
+import { attachFlowLog } from './telemetry/flow-log.ts';
+import type { FlowLog } from './telemetry/flow-log.ts';
 import { PickerStates } from './picker/index.ts';
 import { buildPipeline } from './pipeline/stages.ts';
 import { DataPlane } from './server/data-plane.ts';
@@ -57,6 +60,8 @@ export interface GatewayOptions {
   readonly source?: ResourceSource | undefined;
   /** Receives every resource's conditions after each reload (e.g. the Kubernetes status writer). */
   readonly statusSink?: StatusSink | undefined;
+  /** Flow records kept in memory for /api/flows, `sluice observe` and the dashboard (default 10,000). */
+  readonly flowLogCapacity?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +87,10 @@ export class Gateway {
   readonly #flows = new FlowQueues();
   /** Backends cooling down after a Retry-After, kept across reloads. */
   readonly #cooldowns = new BackendCooldowns();
+  /** Endpoint health (ejections, active checks), kept across reloads. */
+  readonly #health: HealthRegistry;
+  /** Flow records for /api/flows, `sluice observe` and the dashboard. */
+  readonly flowLog: FlowLog;
   readonly #emulator: ClusterEmulator;
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
@@ -100,6 +109,9 @@ export class Gateway {
     const pipeline = buildPipeline({ pools: this.#pools, flows: this.#flows, cooldowns: this.#cooldowns, debugHeaders: options.debugHeaders });
     this.#dataPlane = new DataPlane({ pipeline, owner: this, log: (l) => this.#log(l) });
     this.metrics.attach(this);
+    this.flowLog = attachFlowLog(this, { capacity: options.flowLogCapacity });
+    this.#health = new HealthRegistry({ log: (l) => this.#log(l) });
+    this.#health.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
     this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
     this.#source = options.source ?? new FileSource(options.files, { readStdin: options.readStdin });
@@ -109,6 +121,7 @@ export class Gateway {
       sink: options.statusSink,
       endpoints: this.#endpoints,
       pickerStates: this.#pickerStates,
+      health: this.#health,
       portOverride: options.port,
       invalidReferences: options.invalidReferences,
       apply: (snapshot) => this.#apply(snapshot),
@@ -133,6 +146,7 @@ export class Gateway {
             return gw.ready;
           },
           metrics: async () => ({ contentType: gw.metrics.registry.contentType, body: await gw.metrics.registry.metrics() }),
+          flows: gw.flowLog,
           status: () => statusReport({ snapshot: gw.snapshot, ignored: gw.#loop.resources?.ignored ?? [], problems: gw.problems, lastRejected: gw.lastRejected }),
         });
         await gw.#admin.listen(options.adminPort ?? 9901, options.adminHost ?? '127.0.0.1');
@@ -187,6 +201,7 @@ export class Gateway {
     this.#dataPlane.swap(snapshot);
     this.#pickerStates.retain(snapshot.pools.keys());
     this.#flows.retain(snapshot.pools);
+    this.#health.apply(snapshot);
     this.#scraper.setTargets([...snapshot.pools.values()].flatMap((p) => p.endpoints));
   }
 
@@ -216,6 +231,8 @@ export class Gateway {
     await this.#admin?.close();
     this.#dataPlane.close();
     this.metrics.detach();
+    this.flowLog.detach();
+    await this.#health.close();
     await this.#scraper.close();
     await this.#pools.close();
     await this.#emulator.close();

@@ -7,7 +7,7 @@
 //     queue ≤ 5 and KV ≤ 0.8 by default); priority ≥ 0 is always admitted;
 //   - a pool with no ready endpoint answers 503 `no_ready_endpoint`, whatever the priority.
 import { GatewayError } from '../errors.ts';
-import type { EndpointState } from '../runtime/endpoint.ts';
+import type { EndpointAvailability, EndpointState } from '../runtime/endpoint.ts';
 import { DEFAULT_SATURATION, isSaturated } from '../endpoints/saturation.ts';
 import type { SaturationThresholds } from '../endpoints/saturation.ts';
 import { headerValue } from '../http/headers.ts';
@@ -40,6 +40,8 @@ export interface AdmissionPool {
   readonly namespace: string;
   readonly name: string;
   readonly endpoints: readonly EndpointState[];
+  /** Endpoint health: ejected endpoints are left out (unless too few remain: panic). */
+  readonly health?: EndpointAvailability | undefined;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface AdmissionPool {
  * Throws GatewayError `no_ready_endpoint` (503) or `shed` (429, with retry-after).
  */
 export function admit(pool: AdmissionPool, priority: number, thresholds: SaturationThresholds = DEFAULT_SATURATION, now: number = performance.now()): EndpointState[] {
-  const ready = pool.endpoints.filter((ep) => ep.ready);
+  const readyAll = pool.endpoints.filter((ep) => ep.ready);
+  const ready = pool.health && readyAll.length > 1 ? (pool.health.filterAvailable(readyAll, now) as EndpointState[]) : readyAll;
   if (ready.length === 0) {
     throw new GatewayError('no_ready_endpoint', `InferencePool ${pool.namespace}/${pool.name} has no ready endpoint`, { headers: { [DROPPED_REASON_HEADER]: 'rejected-no-endpoints' } });
   }

@@ -24,10 +24,13 @@ export function chooseBackendStage(options: ChooseBackendOptions) {
     // A later attempt avoids the backends earlier ones failed on; a Retry-After cools one down for everyone.
     const attempts = ctx.attempts;
     let tried: Set<BackendTarget> | undefined;
+    let triedOrigins: Set<string> | undefined;
     if (attempts.length > 1) {
       tried = new Set();
+      triedOrigins = new Set();
       for (let i = 0; i < attempts.length - 1; i++) {
         const a = attempts[i]!;
+        if (a.origin) triedOrigins.add(a.origin);
         if (!a.target) continue;
         tried.add(a.target);
         if (a.retryAfterMs !== undefined) cooldowns.cool(a.target.id, a.retryAfterMs);
@@ -57,7 +60,7 @@ export function chooseBackendStage(options: ChooseBackendOptions) {
     ctx.endpoint = undefined;
     ctx.decision = undefined;
     if (target.kind === 'endpoints') {
-      const t = nextTarget(target);
+      const t = nextTarget(target, triedOrigins);
       if (!t) throw new GatewayError('no_ready_endpoint', `${target.id} has no ready endpoint`);
       origin = t.origin;
       tls = t.tls;

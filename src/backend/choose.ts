@@ -50,11 +50,19 @@ export function chooseBackendFor(rule: CompiledRule, excluded: ReadonlySet<Backe
   return last;
 }
 
-/** The next endpoint of a Service or Backend, round robin; undefined when it has none. */
-export function nextTarget(b: EndpointsBackend): UpstreamTarget | undefined {
-  const n = b.targets.length;
+/**
+ * The next endpoint of a Service or Backend, round robin over the endpoints its health allows,
+ * skipping the origins `avoid` names (tried by earlier attempts of the request) while another one
+ * remains; undefined when it has none.
+ */
+export function nextTarget(b: EndpointsBackend, avoid?: ReadonlySet<string>, now: number = performance.now()): UpstreamTarget | undefined {
+  const targets = b.health && b.targets.length > 1 ? b.health.filterAvailable(b.targets, now) : b.targets;
+  const n = targets.length;
   if (n === 0) return undefined;
-  const t = b.targets[b.cursor % n]!;
-  b.cursor = (b.cursor + 1) % n;
-  return t;
+  for (let i = 0; i < n; i++) {
+    const t = targets[b.cursor % n]!;
+    b.cursor = (b.cursor + 1) % n;
+    if (!avoid || !avoid.has(t.origin) || i === n - 1) return t;
+  }
+  return undefined;
 }

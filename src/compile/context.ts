@@ -2,6 +2,7 @@
 // (problems, pools, endpoint and origin sets), listener accumulators, label selectors and ReferenceGrants.
 
 import type { PickerStates } from '../picker/index.ts';
+import type { HealthRegistry } from '../backend/health-registry.ts';
 import type { UpstreamAuth } from '../runtime/upstream-auth.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
 import type { PlannedPod } from '../cluster/plan.ts';
@@ -12,7 +13,7 @@ import type { RouteEntry } from '../routing/route-table.ts';
 
 import type { Problem } from '../config/problems.ts';
 
-import type { CompiledRule, ModelEntry, PoolRuntime, TlsCertificate } from '../runtime/snapshot.ts';
+import type { CompiledRule, EndpointsBackend, ModelEntry, PoolRuntime, TlsCertificate } from '../runtime/snapshot.ts';
 import type { Resource } from '../config/validate.ts';
 
 import type { GatewayView, ReferenceGrantView } from '../config/views.ts';
@@ -32,6 +33,8 @@ export interface CompileInput {
   readonly endpoints: EndpointRegistry;
   /** The endpoint pickers' learned state (prefix indexes), kept by the caller across compiles. Default: fresh. */
   readonly pickerStates?: PickerStates | undefined;
+  /** Endpoint health, kept by the caller across compiles. Default: fresh. */
+  readonly health?: HealthRegistry | undefined;
   readonly generation: number;
   /** `--port`: overrides the port of the single HTTP listener. */
   readonly portOverride?: number | undefined;
@@ -101,6 +104,10 @@ export interface Ctx {
   readonly pickerStates: PickerStates;
   /** Backend id → the credential its BackendSecurityPolicy gives it (compiled before routes). */
   credentials: ReadonlyMap<string, UpstreamAuth>;
+  /** Endpoint health of every backend, long-lived (owned by the caller). */
+  readonly health: HealthRegistry;
+  /** Every endpoints backend the routes use, by id. */
+  readonly backends: Map<string, EndpointsBackend>;
 }
 
 export interface LabelSelectorView {

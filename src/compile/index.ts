@@ -1,6 +1,7 @@
 
 
 import { PickerStates } from '../picker/index.ts';
+import { HealthRegistry } from '../backend/health-registry.ts';
 import { compileCredentials } from './credentials.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
@@ -28,7 +29,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const origins = new Set<string>();
   // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
   const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
-  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map() };
+  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map(), health: input.health ?? new HealthRegistry(), backends: new Map() };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
   for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {
@@ -115,7 +116,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   }
 
   stampObservedGenerations(input, index, statuses);
-  return { generation: input.generation, bindings, pools: ctx.pools, statuses, problems, endpointKeys, origins };
+  return { generation: input.generation, bindings, pools: ctx.pools, backends: ctx.backends, statuses, problems, endpointKeys, origins };
 }
 
 function stampObservedGenerations(input: CompileInput, index: Index, statuses: ResourceStatus[]): void {

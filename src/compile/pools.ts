@@ -88,6 +88,7 @@ export function compilePool(ctx: Ctx, pool: Resource<InferencePoolView>, statuse
     // Capacity is judged with the pool's own saturation thresholds (saturationDetector).
     flowControl: flow && { ...flow, thresholds: picker.saturation },
     auth: ctx.credentials.get(`InferencePool ${key}`),
+    health: ctx.health.handle(`InferencePool ${key}`),
   };
   ctx.pools.set(key, runtime);
   statuses.push({ kind: 'InferencePool', namespace: pool.namespace, name: pool.name, conditions: [...conditions, ok('Programmed', `${endpoints.length} ready endpoint(s)`)] });

@@ -2,6 +2,8 @@
 // filters, backends, mirrors, retries and timeouts; parent attachment to listeners (sectionName, port,
 // allowedRoutes, hostname intersection) and the route's conditions.
 
+import { trafficPolicy } from './traffic-policy.ts';
+import type { RetryPolicy } from '../runtime/snapshot.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
 
@@ -91,7 +93,18 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
           : unsupportedHere.length > 0
             ? { kind: 'invalid', id: target.backend.id, reason: 'UnsupportedValue', message: `backendRef filter ${unsupportedHere.join(', ')} is not supported by this Sluice version` }
             : target.backend;
-      backends.push({ weight: ref.weight ?? 1, priority: (ref as { priority?: number }).priority ?? 0, target: backendTarget, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
+      // One endpoints backend per id across the snapshot (shared round-robin cursor and health).
+      let shared = backendTarget;
+      if (backendTarget.kind === 'endpoints') {
+        const key = `${backendTarget.id}|${backendTarget.targets.map((t) => t.origin).join(',')}`;
+        const known = ctx.backends.get(key);
+        if (known) shared = known;
+        else {
+          shared = { ...backendTarget, health: ctx.health.handle(backendTarget.id) };
+          ctx.backends.set(key, shared);
+        }
+      }
+      backends.push({ weight: ref.weight ?? 1, priority: (ref as { priority?: number }).priority ?? 0, target: shared, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
     }
     if (ruleFilters.unsupported.length > 0) {
       const types = ruleFilters.unsupported.join(', ');
@@ -117,11 +130,16 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
       }
     }
     const retrySpec = (rule as { retry?: { codes?: number[]; attempts?: number; backoff?: string } }).retry;
-    const retry = retrySpec ? { codes: new Set(retrySpec.codes ?? []), attempts: retrySpec.attempts ?? 1, backoffMs: retrySpec.backoff ? (parseDurationMs(retrySpec.backoff) ?? 0) : 0 } : undefined;
-    const backendTimeoutMs = rule.timeouts?.backendRequest !== undefined ? (parseDurationMs(rule.timeouts.backendRequest) ?? 0) : 0;
+    const policy = trafficPolicy(ctx, route);
+    // HTTPRoute's own retry wins over a BackendTrafficPolicy's (the more specific configuration).
+    const retry: RetryPolicy | undefined = retrySpec
+      ? { codes: new Set(retrySpec.codes ?? []), attempts: retrySpec.attempts ?? 1, backoffMs: retrySpec.backoff ? (parseDurationMs(retrySpec.backoff) ?? 0) : 0, maxBackoffMs: 0, onConnectFailure: true, onReset: true, onTimeout: true }
+      : policy?.retry;
+    const backendTimeoutMs = rule.timeouts?.backendRequest !== undefined ? (parseDurationMs(rule.timeouts.backendRequest) ?? 0) : (policy?.perTryTimeoutMs ?? 0);
     const timeoutText = rule.timeouts?.request;
-    let requestTimeoutMs = isAI ? AI_ROUTE_DEFAULT_TIMEOUT_MS : 0;
+    let requestTimeoutMs = policy?.requestTimeoutMs ?? (isAI ? AI_ROUTE_DEFAULT_TIMEOUT_MS : 0);
     if (timeoutText !== undefined) requestTimeoutMs = parseDurationMs(timeoutText) ?? requestTimeoutMs;
+    if (policy) for (const b of backends) if (b.target.kind !== 'invalid') ctx.health.configure(b.target.id, policy.health);
     const totalWeight = backends.reduce((s, b) => s + b.weight, 0);
     compiledRules.push({
       rule: {
@@ -138,6 +156,7 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
         filters: ruleFilters.filters,
         mirrors,
         retry,
+        trafficPolicy: policy?.source,
       },
       matches,
       models,

@@ -10,6 +10,7 @@ import { formatProblem, hasErrors } from '../config/problems.ts';
 import type { Problem } from '../config/problems.ts';
 import type { EndpointRegistry } from '../endpoints/registry.ts';
 import type { PickerStates } from '../picker/index.ts';
+import type { HealthRegistry } from '../backend/health-registry.ts';
 import type { RuntimeSnapshot } from '../runtime/snapshot.ts';
 import type { ResourceSet, ResourceSource, StatusSink } from './source.ts';
 
@@ -25,6 +26,8 @@ export interface ReloadLoopOptions {
   readonly emulator?: ClusterEmulator | undefined;
   readonly endpoints: EndpointRegistry;
   readonly pickerStates: PickerStates;
+  /** Endpoint health, kept across compiles (snapshots reference its per-backend handles). */
+  readonly health?: HealthRegistry | undefined;
   readonly portOverride?: number | undefined;
   /** `refuse` (default): a reference problem refuses the configuration; `serve`: Gateway API semantics. */
   readonly invalidReferences?: 'refuse' | 'serve' | undefined;
@@ -110,7 +113,7 @@ export class ReloadLoop {
       podProblems = realized.problems;
     }
     const generation = this.#generation + 1;
-    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, generation, portOverride: o.portOverride, objectGenerations: this.#objectGenerations });
+    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, health: o.health, generation, portOverride: o.portOverride, objectGenerations: this.#objectGenerations });
     const problems = [...set.problems, ...podProblems, ...snapshot.problems];
     if (hasErrors(podProblems) || (o.invalidReferences !== 'serve' && hasErrors(snapshot.problems))) {
       await o.sink?.write(snapshot.statuses, { generation, applied: false });

@@ -23,6 +23,13 @@ export function pickStage(options: PickStageOptions = {}) {
       return next();
     }
     const plan = ctx.upstream!;
+    let endpoints = ctx.candidates ?? [];
+    // A retry goes to another endpoint while one remains.
+    if (ctx.attempts.length > 1 && endpoints.length > 1) {
+      const tried = new Set(ctx.attempts.map((a) => a.origin));
+      const fresh = endpoints.filter((e) => !tried.has(e.origin));
+      if (fresh.length > 0) endpoints = fresh;
+    }
     const decision = target.pool.picker.pick({
       model: ctx.originalModel ?? '',
       targetModel: ctx.requestModel ?? ctx.originalModel ?? '',
@@ -30,7 +37,7 @@ export function pickStage(options: PickStageOptions = {}) {
       body: ctx.json,
       priority: ctx.priority,
       objective: ctx.objective,
-      endpoints: ctx.candidates ?? [],
+      endpoints,
       learn: true,
     });
     ctx.decision = decision;

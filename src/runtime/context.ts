@@ -80,6 +80,10 @@ export interface Attempt {
   retryAfterMs: number | undefined;
   /** The backend this attempt used (set by the choose stage), so later attempts can avoid it. */
   target: BackendTarget | undefined;
+  /** The origin this attempt was sent to (set by the send stage), so a retry can go elsewhere. */
+  origin: string;
+  /** The low-level cause of a failure before the response (`ECONNREFUSED`, `ECONNRESET`, …). */
+  errorCause: string | undefined;
   /**
    * W3C `traceparent` for this attempt's upstream request. The one field telemetry may write: the
    * tracing subscriber sets it while handling `attemptStart` (its client span), and the send stage

@@ -54,3 +54,13 @@ export interface SaturationThresholds {
   /** Metrics older than this many milliseconds are stale. */
   readonly metricsStalenessMs: number;
 }
+
+/**
+ * Which endpoints of a set may be used now (endpoint health: passive outlier detection and active
+ * checks). Keys are origins. Returns its input when all are available, and all of them when too few
+ * are (Envoy's panic threshold), so a set with endpoints never comes back empty for health reasons.
+ */
+export interface EndpointAvailability {
+  filterAvailable<T extends { readonly origin: string }>(endpoints: readonly T[], now: number): readonly T[];
+  isAvailable(origin: string, now: number): boolean;
+}

@@ -2,7 +2,7 @@
 // A snapshot is immutable once built (except the live endpoint state it points at and round-robin
 // counters); a reload builds a new one and swaps it atomically. A request keeps the snapshot it
 // started with until it finishes.
-import type { EndpointState, SaturationThresholds } from './endpoint.ts';
+import type { EndpointAvailability, EndpointState, SaturationThresholds } from './endpoint.ts';
 import type { PoolPicker } from './picker.ts';
 import type { BackendSchema } from './translator.ts';
 import type { UpstreamAuth } from './upstream-auth.ts';
@@ -44,6 +44,8 @@ export interface EndpointsBackend {
   readonly targets: readonly UpstreamTarget[];
   /** The credential the gateway sends to this backend (BackendSecurityPolicy), if any. */
   readonly auth?: UpstreamAuth | undefined;
+  /** Which of its endpoints may be used now (ejections, active checks). */
+  readonly health?: EndpointAvailability | undefined;
   /** Round-robin cursor (the only mutable field). */
   cursor: number;
 }
@@ -64,6 +66,8 @@ export interface PoolRuntime {
   readonly flowControl: FlowControlSettings | undefined;
   /** The credential the gateway sends to the pool's model servers (a BackendSecurityPolicy targeting the pool). */
   readonly auth?: UpstreamAuth | undefined;
+  /** Which of its endpoints may be used now (ejections, active checks). */
+  readonly health?: EndpointAvailability | undefined;
 }
 
 export interface FlowControlSettings {
@@ -123,8 +127,26 @@ export interface CompiledRule {
   readonly filters: CompiledFilters;
   /** RequestMirror filters with resolved backends: each gets `fraction` of requests, responses discarded. */
   readonly mirrors: readonly { readonly target: BackendTarget; readonly fraction: number }[];
-  /** HTTPRoute retry: `attempts` retries at most, on these statuses or connection errors. */
-  readonly retry?: { readonly codes: ReadonlySet<number>; readonly attempts: number; readonly backoffMs: number } | undefined;
+  /** HTTPRoute `retry`, else a BackendTrafficPolicy's `retry`: when an attempt may be tried again. */
+  readonly retry?: RetryPolicy | undefined;
+  /** The BackendTrafficPolicy that applies to this rule (`BackendTrafficPolicy ns/name`), for status and logs. */
+  readonly trafficPolicy?: string | undefined;
+}
+
+export interface RetryPolicy {
+  /** Upstream statuses that are retried. */
+  readonly codes: ReadonlySet<number>;
+  /** Retries at most (attempts = 1 + this). */
+  readonly attempts: number;
+  /** Wait before a retry; doubles per retry up to maxBackoffMs (0 = no growth). */
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Retry when the connection could not be made. */
+  readonly onConnectFailure: boolean;
+  /** Retry when the connection was reset before the response began. */
+  readonly onReset: boolean;
+  /** Retry when an attempt's own timeout (backendRequest / perRetry.timeout) expired before the response began. */
+  readonly onTimeout: boolean;
 }
 
 export interface ModelEntry {
@@ -190,6 +212,8 @@ export interface RuntimeSnapshot {
   readonly generation: number;
   readonly bindings: ReadonlyMap<number, PortBinding>;
   readonly pools: ReadonlyMap<string, PoolRuntime>;
+  /** Every Service/Backend/AIServiceBackend target a rule uses (keyed by id and endpoints: one Service on two ports is two). */
+  readonly backends: ReadonlyMap<string, EndpointsBackend>;
   readonly statuses: readonly ResourceStatus[];
   readonly problems: readonly Problem[];
   /** Every endpoint and origin referenced, so registries and pools can forget the rest. */

@@ -68,6 +68,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
   const translator = plan.response;
   const endpoint = ctx.endpoint;
   if (endpoint) endpoint.inflight++;
+  attempt.origin = plan.origin;
   return new Promise<void>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
     let started = false;
@@ -204,7 +205,8 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         }
         if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT') return finish(new GatewayError('upstream_timeout', `${backendName(ctx)} did not respond within ${timeoutMs} ms`));
         if (res.destroyed) return finish(new GatewayError('upstream_error', 'client disconnected', { cause: err }));
-        finish(new GatewayError('upstream_unreachable', `${backendName(ctx)} is unreachable: ${describe(err)}`, { cause: err }));
+        attempt.errorCause = describe(err);
+        finish(new GatewayError('upstream_unreachable', `${backendName(ctx)} is unreachable: ${attempt.errorCause}`, { cause: err }));
       },
     };
     pools.get(plan.origin, plan.tls).dispatch(

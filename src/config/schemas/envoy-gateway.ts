@@ -156,8 +156,125 @@ const policySpecSchema = z.looseObject({
   targetSelectors: z.array(z.looseObject({})).optional(),
 });
 
-/** BackendTrafficPolicy (retries, timeouts, rate limits, circuit breaking...): spec not validated yet. */
-export const backendTrafficPolicySchema = looseResource([ENVOY_GATEWAY_V1ALPHA1], 'BackendTrafficPolicy', { spec: policySpecSchema });
+const durationText = z.string().min(1);
+const headerMatchList = z.array(z.looseObject({ name: z.string(), type: z.enum(['Exact', 'RegularExpression', 'Distinct']).optional(), value: z.string().optional(), invert: z.boolean().optional() }));
 
-/** SecurityPolicy (API keys, JWT, basic auth, CORS, authorization...): spec not validated yet. */
-export const securityPolicySchema = looseResource([ENVOY_GATEWAY_V1ALPHA1], 'SecurityPolicy', { spec: policySpecSchema });
+/** BackendTrafficPolicy `rateLimit` (local and global rules, client selectors, costs). */
+const rateLimitRuleSchema = z.looseObject({
+  clientSelectors: z.array(z.looseObject({ headers: headerMatchList.optional(), sourceCIDR: z.looseObject({ type: z.enum(['Exact', 'Distinct']).optional(), value: z.string() }).optional(), methods: z.array(z.looseObject({ value: z.string() })).optional(), path: z.looseObject({ type: z.string().optional(), value: z.string() }).optional() })).optional(),
+  limit: z.looseObject({ requests: z.number().int().nonnegative(), unit: z.enum(['Second', 'Minute', 'Hour', 'Day', 'Month', 'Year']) }),
+  cost: z
+    .looseObject({
+      request: z.looseObject({ from: z.enum(['Number', 'Metadata']), number: z.number().int().nonnegative().optional(), metadata: z.looseObject({ namespace: z.string(), key: z.string() }).optional() }).optional(),
+      response: z.looseObject({ from: z.enum(['Number', 'Metadata']), number: z.number().int().nonnegative().optional(), metadata: z.looseObject({ namespace: z.string(), key: z.string() }).optional() }).optional(),
+    })
+    .optional(),
+  shared: z.boolean().optional(),
+  shadowMode: z.boolean().optional(),
+});
+
+/**
+ * BackendTrafficPolicy: the fields Sluice reads are typed (retry, healthCheck, timeout, rateLimit);
+ * the rest of Envoy Gateway's spec is accepted and reported as not honoured (compile/support.ts).
+ */
+const backendTrafficPolicySpecSchema = policySpecSchema.extend({
+  retry: z
+    .looseObject({
+      numRetries: z.number().int().nonnegative().optional(),
+      retryOn: z.looseObject({ triggers: z.array(z.string()).optional(), httpStatusCodes: z.array(z.number().int().min(100).max(599)).optional() }).optional(),
+      perRetry: z.looseObject({ timeout: durationText.optional(), backOff: z.looseObject({ baseInterval: durationText.optional(), maxInterval: durationText.optional() }).optional() }).optional(),
+    })
+    .optional(),
+  healthCheck: z
+    .looseObject({
+      active: z
+        .looseObject({
+          type: z.enum(['HTTP', 'TCP', 'GRPC']),
+          timeout: durationText.optional(),
+          interval: durationText.optional(),
+          unhealthyThreshold: z.number().int().positive().optional(),
+          healthyThreshold: z.number().int().positive().optional(),
+          http: z.looseObject({ path: z.string(), method: z.string().optional(), expectedStatuses: z.array(z.number().int()).optional(), expectedResponse: z.looseObject({ type: z.string().optional(), text: z.string().optional() }).optional() }).optional(),
+        })
+        .optional(),
+      passive: z
+        .looseObject({
+          splitExternalLocalOriginErrors: z.boolean().optional(),
+          interval: durationText.optional(),
+          consecutiveLocalOriginFailures: z.number().int().nonnegative().optional(),
+          consecutiveGatewayErrors: z.number().int().nonnegative().optional(),
+          consecutive5XxErrors: z.number().int().nonnegative().optional(),
+          baseEjectionTime: durationText.optional(),
+          maxEjectionPercent: z.number().int().min(0).max(100).optional(),
+          alwaysEjectOneEndpoint: z.boolean().optional(),
+        })
+        .optional(),
+      panicThreshold: z.number().int().min(0).max(100).optional(),
+    })
+    .optional(),
+  timeout: z.looseObject({ http: z.looseObject({ requestTimeout: durationText.optional(), connectionIdleTimeout: durationText.optional(), maxConnectionDuration: durationText.optional() }).optional(), tcp: z.looseObject({ connectTimeout: durationText.optional() }).optional() }).optional(),
+  rateLimit: z
+    .looseObject({
+      type: z.enum(['Local', 'Global']).optional(),
+      local: z.looseObject({ rules: z.array(rateLimitRuleSchema).optional() }).optional(),
+      global: z.looseObject({ rules: z.array(rateLimitRuleSchema).optional() }).optional(),
+    })
+    .optional(),
+});
+
+export const backendTrafficPolicySchema = looseResource([ENVOY_GATEWAY_V1ALPHA1], 'BackendTrafficPolicy', { spec: backendTrafficPolicySpecSchema });
+
+const secretRefSchema = z.looseObject({ group: z.string().optional(), kind: z.string().optional(), name: z.string(), namespace: z.string().optional() });
+
+/**
+ * SecurityPolicy: client authentication (apiKeyAuth, jwt) and authorization are read; the other
+ * mechanisms (basicAuth, oidc, extAuth, cors) are reported as not honoured and leave the policy not Accepted.
+ */
+const securityPolicySpecSchema = policySpecSchema.extend({
+  apiKeyAuth: z
+    .looseObject({
+      credentialRefs: z.array(secretRefSchema).min(1),
+      extractFrom: z.array(z.looseObject({ headers: z.array(z.string()).optional(), params: z.array(z.string()).optional(), cookies: z.array(z.string()).optional() })).optional(),
+      forwardClientIDHeader: z.string().optional(),
+      sanitize: z.boolean().optional(),
+    })
+    .optional(),
+  jwt: z
+    .looseObject({
+      optional: z.boolean().optional(),
+      providers: z
+        .array(
+          z.looseObject({
+            name: z.string(),
+            issuer: z.string().optional(),
+            audiences: z.array(z.string()).optional(),
+            remoteJWKS: z.looseObject({ uri: z.string() }).optional(),
+            localJWKS: z.looseObject({ type: z.string().optional(), inline: z.string().optional(), valueRef: z.looseObject({ group: z.string().optional(), kind: z.string(), name: z.string() }).optional() }).optional(),
+            claimToHeaders: z.array(z.looseObject({ header: z.string(), claim: z.string() })).optional(),
+            extractFrom: z.looseObject({ headers: z.array(z.looseObject({ name: z.string(), valuePrefix: z.string().optional() })).optional(), params: z.array(z.string()).optional(), cookies: z.array(z.string()).optional() }).optional(),
+          }),
+        )
+        .min(1),
+    })
+    .optional(),
+  authorization: z
+    .looseObject({
+      defaultAction: z.enum(['Allow', 'Deny']).optional(),
+      rules: z
+        .array(
+          z.looseObject({
+            name: z.string().optional(),
+            action: z.enum(['Allow', 'Deny']),
+            principal: z.looseObject({
+              clientCIDRs: z.array(z.string()).optional(),
+              jwt: z.looseObject({ provider: z.string(), scopes: z.array(z.string()).optional(), claims: z.array(z.looseObject({ name: z.string(), valueType: z.string().optional(), values: z.array(z.string()) })).optional() }).optional(),
+              headers: z.array(z.looseObject({ name: z.string(), values: z.array(z.string()) })).optional(),
+            }),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+export const securityPolicySchema = looseResource([ENVOY_GATEWAY_V1ALPHA1], 'SecurityPolicy', { spec: securityPolicySpecSchema });
