@@ -3,9 +3,15 @@
 // first as default). An HTTP port with GRPCRoutes also speaks h2c: a plain TCP server looks at the
 // first bytes of each connection and hands it to node:http2 (HTTP/2 preface) or node:http. Applying a new snapshot opens servers for new ports, updates certificates in
 // place, and closes servers for ports no longer used (their in-flight requests and streams finish).
+//
+// Every port holds clients to the same limits (ListenerOptions, defaults below): the header block and
+// the body must each arrive within a time (408, or the connection closed when HTTP allows no answer),
+// a connection serves a bounded number of requests and stays idle a bounded time, a connection and a
+// client address each have a bounded number of requests (or gRPC streams) in progress (429), and
+// every request gets an allowance from the process's budget for bodies held in memory (limits.ts).
 import { createServer } from 'node:http';
-import { createSecureServer as createH2Server, createServer as createH2cServer } from 'node:http2';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as h2constants, createSecureServer as createH2Server, createServer as createH2cServer } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders as IncomingHttpHeaders2, ServerHttp2Stream } from 'node:http2';
 import { createServer as createTcpServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -14,8 +20,49 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
+import { GatewayError, errorBody } from '../errors.ts';
+import { markBodyCut, setBodyAllowance } from '../http/body.ts';
+import { requestIdOf } from '../http/headers.ts';
+import { sendError } from '../http/respond.ts';
 import type { PortBinding, TlsCertificate } from '../runtime/snapshot.ts';
 import type { DataPlane } from './data-plane.ts';
+import { processBodyBudget } from './limits.ts';
+import type { BodyMemoryBudget } from './limits.ts';
+
+/** How the listeners hold clients to account. Every field has a default; 0 turns a limit off. */
+export interface ListenerOptions {
+  /** Time to receive a request's header block, from its first byte (or the connection's start) (408). Default 60 s. */
+  readonly headersTimeoutMs?: number | undefined;
+  /** Time to receive a request's body once its headers are in (408, or the connection cut). Default 60 s. */
+  readonly bodyTimeoutMs?: number | undefined;
+  /** Time an HTTP/1.1 keep-alive connection may stay idle between requests. Default 65 s. */
+  readonly keepAliveTimeoutMs?: number | undefined;
+  /** Requests served on one HTTP/1.1 connection before the gateway closes it (`connection: close`). Default 1,000. */
+  readonly maxRequestsPerConnection?: number | undefined;
+  /** Requests (HTTP/1.1 pipelining) or streams (HTTP/2) in progress at once on one connection. Default 128. */
+  readonly maxConcurrentPerConnection?: number | undefined;
+  /** Requests and gRPC streams in progress at once from one client address (429 beyond). Default 1,024. */
+  readonly maxConcurrentPerClient?: number | undefined;
+  /** The budget for request bodies held in memory at once (default: the process's, 256 MiB). */
+  readonly bodyBudget?: BodyMemoryBudget | undefined;
+  /**
+   * Answers a request the listener refuses before the data plane sees it (over a concurrency limit).
+   * Default: the catalogue error in the OpenAI shape. The composition root may pass the data plane's
+   * own refusal so that telemetry sees these requests too.
+   */
+  readonly refuse?: ((req: IncomingMessage, res: ServerResponse, port: number, err: GatewayError) => void) | undefined;
+}
+
+export const DEFAULT_LISTENER_OPTIONS = {
+  headersTimeoutMs: 60_000,
+  bodyTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  maxRequestsPerConnection: 1_000,
+  maxConcurrentPerConnection: 128,
+  maxConcurrentPerClient: 1_024,
+} as const;
+
+type Limits = { -readonly [K in keyof typeof DEFAULT_LISTENER_OPTIONS]: number };
 
 interface Bound {
   /** The listening server (a TCP server when the port also speaks h2c, or for TLS passthrough). */
@@ -35,16 +82,145 @@ interface CertificateContexts {
   readonly fallback: SecureContext | undefined;
 }
 
-const SERVER_OPTIONS = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 };
+const IN_FLIGHT = Symbol('sluice.inFlight');
+type CountedSocket = Socket & { [IN_FLIGHT]?: number };
 
 export class ListenerSet {
   readonly #bound = new Map<number, Bound>();
   readonly #host: string;
   readonly #dataPlane: DataPlane;
+  readonly #limits: Limits;
+  readonly #budget: BodyMemoryBudget;
+  readonly #refuse: (req: IncomingMessage, res: ServerResponse, port: number, err: GatewayError) => void;
+  /** Requests and gRPC streams in progress by client address. */
+  readonly #perClient = new Map<string, number>();
+  /** node:http server options (HTTP/1.1). */
+  readonly #http1: { keepAliveTimeout: number; requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number };
 
-  constructor(dataPlane: DataPlane, host: string) {
+  constructor(dataPlane: DataPlane, host: string, options: ListenerOptions = {}) {
     this.#dataPlane = dataPlane;
     this.#host = host;
+    const limits = { ...DEFAULT_LISTENER_OPTIONS } as Limits;
+    for (const key of Object.keys(DEFAULT_LISTENER_OPTIONS) as (keyof Limits)[]) {
+      const v = options[key];
+      if (v === undefined) continue;
+      if (!Number.isFinite(v) || v < 0) throw new RangeError(`listener option ${key} must be a number ≥ 0 (got ${v})`);
+      limits[key] = v;
+    }
+    this.#limits = limits;
+    this.#budget = options.bodyBudget ?? processBodyBudget;
+    this.#refuse = options.refuse ?? ((req, res, _port, err) => sendError(res, err, 'OpenAI', requestIdOf(req.headers)));
+    const timeouts = [limits.headersTimeoutMs, limits.bodyTimeoutMs].filter((t) => t > 0);
+    this.#http1 = {
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // The body has its own timer (#admit), which starts when the headers are in.
+      requestTimeout: 0,
+      headersTimeout: limits.headersTimeoutMs,
+      // How often node:http looks for connections past headersTimeout (its default is 30 s).
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(Math.min(...timeouts, 4000) / 4))),
+    };
+  }
+
+  /** The limits in force (defaults filled in). */
+  get limits(): Readonly<Limits> {
+    return this.#limits;
+  }
+
+  /** Requests and gRPC streams in progress from `address` (tests, status). */
+  inFlightFrom(address: string): number {
+    return this.#perClient.get(address) ?? 0;
+  }
+
+  /**
+   * Every HTTP request enters here: the concurrency limits of its connection and client address, an
+   * allowance from the body budget, the body timer; then the data plane. All of it is undone when
+   * the response closes (finished, or cut).
+   */
+  #admit(req: IncomingMessage, res: ServerResponse, port: number): void {
+    const limits = this.#limits;
+    const h2 = req.httpVersionMajor === 2;
+    // An HTTP/2 request's socket is a per-stream proxy: streams per connection are an HTTP/2 setting.
+    const socket = h2 ? undefined : (req.socket as CountedSocket);
+    const address = req.socket.remoteAddress ?? '';
+    const onConnection = socket ? (socket[IN_FLIGHT] ?? 0) + 1 : 0;
+    const fromClient = (this.#perClient.get(address) ?? 0) + 1;
+    if (socket && limits.maxConcurrentPerConnection > 0 && onConnection > limits.maxConcurrentPerConnection) {
+      this.#refuse(req, res, port, new GatewayError('rate_limited', `too many requests in progress on this connection (at most ${limits.maxConcurrentPerConnection}); wait for answers before sending more`, { headers: { 'retry-after': '1' } }));
+      return;
+    }
+    if (limits.maxConcurrentPerClient > 0 && fromClient > limits.maxConcurrentPerClient) {
+      this.#refuse(req, res, port, new GatewayError('rate_limited', `too many requests in progress from this client address (at most ${limits.maxConcurrentPerClient})`, { headers: { 'retry-after': '1' } }));
+      return;
+    }
+    if (socket) socket[IN_FLIGHT] = onConnection;
+    this.#perClient.set(address, fromClient);
+    const handle = this.#budget.open();
+    setBodyAllowance(req, handle.allowance);
+    let timer: NodeJS.Timeout | undefined;
+    if (limits.bodyTimeoutMs > 0 && !req.complete) {
+      timer = setTimeout(() => this.#cutBody(req, res, socket), limits.bodyTimeoutMs);
+      req.once('end', () => clearTimeout(timer));
+    }
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      handle.close();
+      if (socket) {
+        socket.off('close', end);
+        socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
+      }
+      this.#release(address);
+    };
+    res.once('close', end);
+    // A response still queued behind another one (pipelining) gets no 'close' when the connection goes.
+    socket?.once('close', end);
+    this.#dataPlane.handle(req, res, port);
+  }
+
+  #release(address: string): void {
+    const n = (this.#perClient.get(address) ?? 1) - 1;
+    if (n <= 0) this.#perClient.delete(address);
+    else this.#perClient.set(address, n);
+  }
+
+  /**
+   * A body that did not arrive in time. HTTP/1.1: when no answer has started and no earlier answer is
+   * still going out on the connection (pipelining), 408 is written on the connection, which is then
+   * closed; otherwise the connection is closed. HTTP/2: the stream is reset (CANCEL).
+   */
+  #cutBody(req: IncomingMessage, res: ServerResponse, socket: CountedSocket | undefined): void {
+    if (req.complete) return;
+    const ms = this.#limits.bodyTimeoutMs;
+    markBodyCut(req, `the request body did not arrive within ${ms} ms`);
+    if (!socket) {
+      (req as unknown as Http2ServerRequest).stream.close(h2constants.NGHTTP2_CANCEL);
+      return;
+    }
+    if (!res.headersSent && socket.writable && (socket[IN_FLIGHT] ?? 0) <= 1) {
+      socket.end(timeoutAnswer(`the request body did not arrive within ${ms} ms`, requestIdOf(req.headers)), () => socket.destroy());
+      // A peer that does not read its answer is not waited for.
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /** A gRPC stream: the client address's limit applies to it as to requests. */
+  #admitStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders2, port: number): void {
+    const address = stream.session?.socket?.remoteAddress ?? '';
+    const limit = this.#limits.maxConcurrentPerClient;
+    const fromClient = (this.#perClient.get(address) ?? 0) + 1;
+    if (limit > 0 && fromClient > limit) {
+      if (!stream.destroyed && !stream.headersSent) {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '8', 'grpc-message': encodeURIComponent(`too many requests in progress from this client address (at most ${limit})`) }, { endStream: true });
+      }
+      return;
+    }
+    this.#perClient.set(address, fromClient);
+    stream.once('close', () => this.#release(address));
+    this.#dataPlane.handleGrpc(stream, headers, port);
   }
 
   /** The actual port a configured port is served on (differs only for port 0 in tests). */
@@ -79,7 +255,7 @@ export class ListenerSet {
   }
 
   #open(port: number, binding: PortBinding): Promise<void> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => this.#dataPlane.handle(req, res, port);
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.#admit(req, res, port);
     const bound: Bound = { server: undefined as unknown as Server, protocol: binding.protocol, grpc: hasGrpc(binding), contexts: contextsFor(binding.certificates) };
     const server =
       binding.protocol === 'TLS'
@@ -91,14 +267,16 @@ export class ListenerSet {
         : binding.protocol === 'HTTPS'
         ? (createHttpsServer(
             {
-              ...SERVER_OPTIONS,
+              ...this.#http1,
+              ...this.#tlsOptions(),
               SNICallback: (name, cb) => cb(null, pick(bound.contexts, name)),
               // A default certificate for clients that send no SNI.
               ...(binding.certificates[0] ? { cert: binding.certificates[0].cert, key: binding.certificates[0].key } : {}),
             },
             handler,
           ) as unknown as Server)
-        : createServer(SERVER_OPTIONS, handler);
+        : createServer(this.#http1, handler);
+    this.#configureHttp1(server);
     (bound as { server: Server }).server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -120,6 +298,8 @@ export class ListenerSet {
     const server = createH2Server(
       {
         allowHTTP1: true,
+        ...this.#tlsOptions(),
+        ...this.#h2Settings(),
         SNICallback: (name, cb) => cb(null, pick(bound.contexts, name)),
         ...(binding.certificates[0] ? { cert: binding.certificates[0].cert, key: binding.certificates[0].key } : {}),
       },
@@ -131,7 +311,7 @@ export class ListenerSet {
     const compat = server.listeners('stream') as ((...args: unknown[]) => void)[];
     server.removeAllListeners('stream');
     server.on('stream', (stream, headers, ...rest: unknown[]) => {
-      if (String(headers['content-type'] ?? '').startsWith('application/grpc')) this.#dataPlane.handleGrpc(stream, headers, port);
+      if (String(headers['content-type'] ?? '').startsWith('application/grpc')) this.#admitStream(stream, headers, port);
       else for (const l of compat) l(stream, headers, ...rest);
     });
     trackConnections(server, bound);
@@ -147,11 +327,19 @@ export class ListenerSet {
 
   /** A TCP server that sends HTTP/2 connections (by their preface) to node:http2 and the rest to node:http. */
   #h2cServer(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void, bound: Bound): Server {
-    const http1 = createServer(SERVER_OPTIONS, handler);
-    const http2 = createH2cServer();
-    http2.on('stream', (stream, headers) => this.#dataPlane.handleGrpc(stream, headers, port));
+    const http1 = createServer(this.#http1, handler);
+    this.#configureHttp1(http1);
+    // node:http checks headersTimeout on the connections of a server that listens; this one never
+    // does (connections are handed to it), so its checks are started as 'listening' would.
+    http1.emit('listening');
+    const http2 = createH2cServer(this.#h2Settings());
+    http2.on('stream', (stream, headers) => this.#admitStream(stream, headers, port));
+    const headersTimeout = this.#limits.headersTimeoutMs;
     const tcp = createTcpServer((socket: Socket) => {
+      // Until the first byte says which protocol it speaks, the connection is on the header clock.
+      if (headersTimeout > 0) socket.setTimeout(headersTimeout, () => socket.destroy());
       socket.once('data', (first: Buffer) => {
+        if (headersTimeout > 0) socket.setTimeout(0);
         const isH2 = first.subarray(0, PREFACE.length).equals(PREFACE.subarray(0, Math.min(first.length, PREFACE.length)));
         socket.pause();
         if (!isH2) {
@@ -166,8 +354,28 @@ export class ListenerSet {
         http2.emit('connection', replaying(socket, first));
       });
     });
+    tcp.once('close', () => {
+      http1.close();
+      http2.close();
+    });
     trackConnections(tcp, bound);
     return tcp as unknown as Server;
+  }
+
+  /** What node:http takes as properties rather than options. */
+  #configureHttp1(server: Server): void {
+    if ('maxRequestsPerSocket' in server) server.maxRequestsPerSocket = this.#limits.maxRequestsPerConnection;
+  }
+
+  /** TLS: a client gets the header time for its handshake too. */
+  #tlsOptions(): { handshakeTimeout?: number } {
+    return this.#limits.headersTimeoutMs > 0 ? { handshakeTimeout: this.#limits.headersTimeoutMs } : {};
+  }
+
+  /** HTTP/2: streams in progress per connection. */
+  #h2Settings(): { settings?: { maxConcurrentStreams: number } } {
+    const max = this.#limits.maxConcurrentPerConnection;
+    return max > 0 ? { settings: { maxConcurrentStreams: max } } : {};
   }
 
   /**
@@ -270,6 +478,8 @@ function replaying(socket: Socket, first: Buffer): Duplex {
       cb(err);
     },
   });
+  // Limits per client address read it from the connection.
+  Object.defineProperty(duplex, 'remoteAddress', { value: socket.remoteAddress, enumerable: true });
   duplex.push(first);
   socket.on('data', (d: Buffer) => {
     if (!duplex.push(d)) socket.pause();
@@ -278,4 +488,11 @@ function replaying(socket: Socket, first: Buffer): Duplex {
   socket.on('error', (err) => duplex.destroy(err));
   socket.on('close', () => duplex.destroy());
   return duplex;
+}
+
+/** The raw 408 answer written on a connection whose request body did not arrive in time. */
+function timeoutAnswer(message: string, requestId: string): string {
+  // The catalogue has no 408 code: the body is an invalid_request error in the OpenAI shape, its code request_timeout.
+  const body = errorBody(new GatewayError('invalid_request', message), 'OpenAI', requestId).replace('"code":"invalid_request"', '"code":"request_timeout"');
+  return `HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n\r\n${body}`;
 }
