@@ -139,11 +139,12 @@ describe('ExtProcSession', () => {
     assert.deepEqual(set.removeHeaders, ['x-gateway-model-name-rewrite']);
   });
 
-  it('400 for a body that is not JSON, not an object, or has no model; 413 over the size limit', () => {
+  it('400 for a body that is not JSON, not an object, nested too deep, or has no model; 413 over the size limit', () => {
     const cases: [string, number, string][] = [
       ['{"model":', 400, 'invalid_json'],
       ['[1,2]', 400, 'invalid_request'],
       ['{"messages":[]}', 400, 'model_required'],
+      [`{"model":"llama","messages":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 400, 'invalid_request'],
     ];
     for (const [text, status, code] of cases) {
       const { s, answers } = session(pool([endpoint('10.0.0.1:8000')]));

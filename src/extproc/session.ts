@@ -23,6 +23,7 @@
 // response ends or the stream closes.
 import { GatewayError, toGatewayError } from '../errors.ts';
 import { headerValue } from '../http/headers.ts';
+import { DEFAULT_MAX_JSON_CONTAINERS, DEFAULT_MAX_JSON_DEPTH, checkJsonShape } from '../http/json-limits.ts';
 import { schedulePool } from '../pipeline/schedule-pool.ts';
 import type { EndpointState } from '../runtime/endpoint.ts';
 import type { RequestHeaders } from '../runtime/picker.ts';
@@ -245,6 +246,10 @@ export class ExtProcSession {
     let body: Record<string, unknown> | undefined;
     let out = raw;
     if (raw.length > 0) {
+      // Refused before parsing, as the gateway refuses it: deeper nesting would overflow the stack of
+      // whatever walks the value later (the prompt text for prefix hashing).
+      const shape = checkJsonShape(raw, { maxDepth: DEFAULT_MAX_JSON_DEPTH, maxContainers: DEFAULT_MAX_JSON_CONTAINERS });
+      if (!shape.ok) return this.#refuse(new GatewayError('invalid_request', `the request body ${shape.limit === 'depth' ? `nests deeper than ${DEFAULT_MAX_JSON_DEPTH} levels` : `holds more than ${DEFAULT_MAX_JSON_CONTAINERS} arrays and objects`} (at byte ${shape.at})`));
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw.toString('utf8'));
