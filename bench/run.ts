@@ -12,7 +12,7 @@ import { routes } from './scenarios/routes.ts';
 import { streams } from './scenarios/streams.ts';
 import type { Scenario } from './scenarios/types.ts';
 
-const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick, epp };
+const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick, epp, providers: (await import('./scenarios/providers.ts')).providers };
 
 function help(): string {
   const lines = ['usage: npm run bench -- NAME [flags]', ''];
