@@ -4,7 +4,7 @@
 // as ignored.
 import { z } from 'zod';
 import type { SourceDocument } from './load.ts';
-import { formatPath } from './problems.ts';
+import { formatPath, redactValues } from './problems.ts';
 import type { Problem } from './problems.ts';
 import { isIgnoredKind, lookupKind } from './schemas/index.ts';
 
@@ -54,6 +54,8 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
   const ignored: IgnoredResource[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, SourceDocument>();
+  /** Every value found in a Secret's data and stringData: no problem may quote one. */
+  const secretValues = new Set<string>();
 
   documents.forEach((doc, order) => {
     const v = doc.value;
@@ -96,9 +98,10 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
       }
       return;
     }
+    if (kind === 'Secret') collectSecretValues(obj, secretValues);
     const result = info.schema.safeParse(v);
     if (!result.success) {
-      for (const issue of result.error.issues) problems.push(issueToProblem(issue, doc, label, info.schema));
+      for (const issue of result.error.issues) problems.push(kind === 'Secret' ? secretIssueToProblem(issue, doc, label, info.schema) : issueToProblem(issue, doc, label, info.schema));
       return;
     }
     // `kubectl apply` of several files applies each document in turn, so a later definition of the
@@ -121,7 +124,85 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
     const { group, version } = splitApiVersion(apiVersion);
     resources.push({ apiVersion, group, version, kind, name: rawName, namespace, object: result.data, source: doc, order });
   });
-  return { resources, ignored, problems };
+  return { resources, ignored, problems: secretValues.size === 0 ? problems : problems.map((p) => redactValues(p, secretValues)) };
+}
+
+/** The text of every scalar under a Secret's `data` and `stringData` (whatever their types). */
+function collectSecretValues(secret: Record<string, unknown>, into: Set<string>): void {
+  const stack: unknown[] = [secret['data'], secret['stringData']];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') stack.push(...Object.values(v));
+    else into.add(String(v));
+  }
+}
+
+/** What a value is, never what it says. */
+function kindOfValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  return typeof v;
+}
+
+function expectedKind(expected: string): string {
+  switch (expected) {
+    case 'string':
+      return 'a string';
+    case 'record':
+    case 'object':
+    case 'map':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'number':
+    case 'int':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return expected;
+  }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/**
+ * A schema issue on a Secret. Its metadata is reported as for any resource; what it holds is described
+ * by kind only (a number, a string, a mapping), never quoted: a Secret's values must not reach
+ * /api/status or a log line, even the one that is wrong.
+ */
+function secretIssueToProblem(issue: z.core.$ZodIssue, doc: SourceDocument, label: string, schema: z.ZodType): Problem {
+  const path = issue.path;
+  const top = path[0];
+  if (issue.code === 'unrecognized_keys' || top === 'apiVersion' || top === 'kind' || top === 'metadata') return issueToProblem(issue, doc, label, schema);
+  const fieldPath = formatPath(path) || '(document)';
+  const actual = valueAt(doc.value, path);
+  let message: string;
+  if (issue.code === 'invalid_type') {
+    const want = expectedKind(issue.expected);
+    message =
+      actual === undefined
+        ? `is required (${want})`
+        : `must be ${want}, not ${kindOfValue(actual)}${top === 'stringData' && (typeof actual === 'number' || typeof actual === 'boolean') ? '; quote numbers and booleans in YAML' : ''} (Secret values are never shown)`;
+  } else if (top === 'data' && path.length === 2 && typeof actual === 'string') {
+    message = 'data values must be base64-encoded; put plain text under stringData instead (Secret values are never shown)';
+  } else {
+    message = `is not valid (${issue.code.replace(/_/g, ' ')}; Secret values are never shown)`;
+  }
+  return { severity: 'error', location: doc.locationOf(path), resource: label, field: fieldPath, message };
 }
 
 function issueToProblem(issue: z.core.$ZodIssue, doc: SourceDocument, label: string, schema: z.ZodType): Problem {

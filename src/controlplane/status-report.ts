@@ -1,4 +1,5 @@
 // Status of a running gateway (admin /api/status) and its kubectl-style text rendering (`sluice status`).
+import { withoutSecretValues } from '../config/problems.ts';
 import type { Problem } from '../config/problems.ts';
 import type { ResourceStatus, RuntimeSnapshot } from '../runtime/snapshot.ts';
 import type { Condition } from '../runtime/conditions.ts';
@@ -37,8 +38,9 @@ export function statusReport(src: StatusSource): StatusReport {
       pickerConfigSource: p.pickerConfigSource,
       endpoints: p.endpoints.map((e) => ({ pod: e.podName, address: e.key, ready: e.ready, waiting: e.metrics.waiting, running: e.metrics.running, kvCacheUsage: e.metrics.kvCacheUsage, inflight: e.inflight })),
     })),
-    problems: src.problems,
-    lastRejected: src.lastRejected,
+    // Problems about what a Secret holds never quote a value (config/problems.ts).
+    problems: src.problems.map(withoutSecretValues),
+    lastRejected: src.lastRejected && { at: src.lastRejected.at, problems: src.lastRejected.problems.map(withoutSecretValues) },
   };
 }
 
