@@ -4,7 +4,7 @@
 // record of a hand-built context for what the quickstart cannot show (identity, retries).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -172,6 +172,27 @@ describe('access log on a started gateway', () => {
       }
     } finally {
       await fileLog.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('access log destinations', () => {
+  it('a destination that cannot be opened is reported once and the log stops', async () => {
+    // A regular file where the log's directory should be: the directory cannot be created.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-access-'));
+    writeFileSync(join(dir, 'not-a-dir'), 'x');
+    const path = join(dir, 'not-a-dir', 'access.log');
+    let report!: (line: string) => void;
+    const reported = new Promise<string>((resolve) => (report = resolve));
+    const lines: string[] = [];
+    const log = attachAccessLog({}, { destination: path, log: (l) => (lines.push(l), report(l)) });
+    try {
+      assert.ok((await reported).startsWith(`access log: writing to ${path} failed, the access log stops: `), 'the failure is reported');
+      await log.flush();
+      assert.equal(lines.length, 1);
+    } finally {
+      await log.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

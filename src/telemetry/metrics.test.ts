@@ -8,40 +8,45 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import OpenAI from 'openai';
-import type { Histogram, Counter } from 'prom-client';
+import { Histogram as PromHistogram, Registry } from 'prom-client';
 import { Gateway } from '../gateway.ts';
 import type { Attempt, RequestContext } from '../runtime/context.ts';
 import { events } from '../runtime/events.ts';
 import { quickstart, repoRoot } from '../../test/support/paths.ts';
-import { GatewayMetrics, REQUEST_DURATION_BUCKETS, TIME_PER_OUTPUT_TOKEN_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, TOKEN_USAGE_BUCKETS, attemptOutcome } from './metrics.ts';
+import { FastCounter, FastHistogram, GatewayMetrics, REQUEST_DURATION_BUCKETS, TIME_PER_OUTPUT_TOKEN_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, TOKEN_USAGE_BUCKETS, attemptOutcome } from './metrics.ts';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const CANNED = 'canned-test-model';
 
 type Labels = Record<string, string>;
 
-function matches(labels: Record<string, string | number>, want: Labels): boolean {
+function matches(labels: Readonly<Record<string, string | number>>, want: Labels): boolean {
   for (const k in want) if (String(labels[k] ?? '') !== want[k]) return false;
   return true;
 }
 
+/** A metric as `get()` shows it (prom-client's shape). */
+interface Readable {
+  get(): Promise<{ type: string; values: readonly { labels: Readonly<Record<string, string | number>>; value: number; metricName?: string }[] }>;
+}
+
 /** Sum of a histogram's `_count` (or a counter's value) over the series whose labels include `want`. */
-async function count(metric: Histogram<string> | Counter<string>, want: Labels): Promise<number> {
+async function count(metric: Readable, want: Labels): Promise<number> {
   const m = await metric.get();
   let n = 0;
   for (const v of m.values) {
-    const name = (v as { metricName?: string }).metricName;
-    if (String(m.type) === 'histogram' && !name?.endsWith('_count')) continue;
-    if (matches(v.labels as Record<string, string | number>, want)) n += v.value;
+    if (m.type === 'histogram' && !v.metricName?.endsWith('_count')) continue;
+    if (matches(v.labels, want)) n += v.value;
   }
   return n;
 }
 
-async function sum(metric: Histogram<string>, want: Labels): Promise<number> {
+async function sum(metric: Readable, want: Labels): Promise<number> {
   const m = await metric.get();
   let n = 0;
-  for (const v of m.values) if ((v as { metricName?: string }).metricName?.endsWith('_sum') && matches(v.labels as Record<string, string | number>, want)) n += v.value;
+  for (const v of m.values) if (v.metricName?.endsWith('_sum') && matches(v.labels, want)) n += v.value;
   return n;
 }
 
@@ -211,5 +216,54 @@ describe('the Grafana dashboard (deploy/grafana/sluice.json)', () => {
     }
     assert.ok(dashboard.templating.list.some((v) => v.type === 'datasource' && v.name === 'datasource'), 'a Prometheus datasource variable');
     for (const p of dashboard.panels) if (p.type !== 'row') assert.equal(p.datasource?.uid, '${datasource}', `panel ${p.title} uses the datasource variable`);
+  });
+});
+
+/** `name{a="x",b="y"} value` lines with their labels sorted, so two renderings compare as sets. */
+function series(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const m = /^([^{ ]+)(?:\{(.*)\})? (.+)$/.exec(l)!;
+      const labels = (m[2] ?? '').split(/,(?=[a-z_]+=")/).filter(Boolean).sort().join(',');
+      return `${m[1]}{${labels}} ${m[3]}`;
+    })
+    .sort();
+}
+
+describe('FastCounter and FastHistogram', () => {
+  it('render exactly what prom-client renders for the same observations (property)', async () => {
+    const bounds = [0.01, 0.1, 1, 10];
+    const value = fc.oneof(fc.constantFrom(0, ...bounds, 10.5), fc.double({ min: 0, max: 20, noNaN: true }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), value), { maxLength: 60 }), async (observations) => {
+        const fastRegistry = new Registry();
+        const promRegistry = new Registry();
+        const fast = new FastHistogram({ name: 'h_seconds', help: 'h', labelNames: ['route'] as const, buckets: bounds, registers: [fastRegistry] });
+        const prom = new PromHistogram({ name: 'h_seconds', help: 'h', labelNames: ['route'], buckets: bounds, registers: [promRegistry] });
+        for (const [route, v] of observations) {
+          fast.labels(route).observe(v);
+          prom.observe({ route }, v);
+        }
+        assert.deepEqual(series(await fastRegistry.metrics()), series(await promRegistry.metrics()));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('counts by label set, validates labels, and keeps held children valid across reset', async () => {
+    const registry = new Registry();
+    const c = new FastCounter({ name: 'c_total', help: 'c', labelNames: ['route', 'code'] as const, registers: [registry] });
+    const child = c.labels('r', '200');
+    child.inc();
+    c.inc({ route: 'r', code: '200' }, 2);
+    c.labels({ route: 'r', code: '500' }).inc();
+    assert.match(await registry.metrics(), /^c_total\{route="r",code="200"\} 3$/m);
+    assert.throws(() => c.labels('only-one'), /takes the labels route, code/);
+    registry.resetMetrics();
+    child.inc(5);
+    assert.match(await registry.metrics(), /^c_total\{route="r",code="200"\} 5$/m);
+    assert.match(await registry.metrics(), /^c_total\{route="r",code="500"\} 0$/m);
   });
 });

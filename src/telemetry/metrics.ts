@@ -19,9 +19,12 @@
 // they are, `unknown` when no route matched, at most `maxModelLabels` other names, then `other`.
 // Nothing a client sends other than a model name becomes a label, and no label carries a secret.
 //
-// Cost: every labelled child is cached in a Map under a joined key, so an event costs a key string, a
-// Map lookup and the observation (prom-client would hash the label object on every call otherwise).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Cost: the request-path series are FastCounter / FastHistogram (below): a labelled child is a plain
+// object whose inc/observe is a few additions, cached in a Map under a joined key by the subscriber,
+// so an event costs a key string, a Map lookup and the additions. (A prom-client child validates and
+// hashes its label object on every call, about a microsecond per observation.) They are registered
+// in the same prom-client Registry and render through it; the rest stay prom-client metrics.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { poolStats } from '../endpoints/pool-stats.ts';
 import type { AttemptEvent } from '../runtime/events.ts';
 import { events } from '../runtime/events.ts';
@@ -30,6 +33,157 @@ import type { PoolRuntime } from '../runtime/snapshot.ts';
 import { TOKEN_TYPES, tokensOfType } from '../runtime/usage.ts';
 import type { TokenType } from '../runtime/usage.ts';
 import { ModelLabels, UNKNOWN, attemptEndpointName, genAIOperationName, genAIProviderName, isGenAIRequest, requestErrorType, timePerOutputTokenSeconds, timeToFirstTokenSeconds } from './genai.ts';
+
+type LabelSet<L extends string> = Readonly<Record<L, string>>;
+
+/** What `get()` returns, in prom-client's shape (so the Registry renders it and tests read it alike). */
+export interface FastMetricValues<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'histogram';
+  readonly aggregator: 'sum';
+  readonly values: { labels: Readonly<Record<string, string | number>>; value: number; metricName?: string }[];
+}
+
+interface Labelled {
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** What both fast instruments share: identity, label names, registration, the label-set lookup. */
+abstract class FastMetric<L extends string, Child extends Labelled> {
+  /** Mutable: the Registry renames counters for OpenMetrics output. */
+  name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  readonly aggregator = 'sum' as const;
+  protected readonly children = new Map<string, Child>();
+
+  constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: readonly Registry[] }) {
+    this.name = config.name;
+    this.help = config.help;
+    this.labelNames = config.labelNames;
+    // The Registry only calls name, get() and reset() (and type, for OpenMetrics).
+    for (const r of config.registers) r.registerMetric(this as unknown as Counter);
+  }
+
+  protected abstract create(labels: Readonly<Record<string, string>>): Child;
+
+  /** The child of a label set, by values in label-name order or by an object (as prom-client's `labels`). Callers cache it. */
+  labels(...args: string[] | [LabelSet<L>]): Child {
+    const first = args[0];
+    const values = typeof first === 'object' ? this.labelNames.map((n) => (first as LabelSet<L>)[n]) : (args as string[]);
+    if (values.length !== this.labelNames.length || values.some((v) => typeof v !== 'string')) throw new Error(`${this.name} takes the labels ${this.labelNames.join(', ')}`);
+    const key = values.join('\u0000');
+    let child = this.children.get(key);
+    if (child === undefined) {
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < values.length; i++) labels[this.labelNames[i]!] = values[i]!;
+      this.children.set(key, (child = this.create(labels)));
+    }
+    return child;
+  }
+}
+
+class CounterChild implements Labelled {
+  value = 0;
+  readonly labels: Readonly<Record<string, string>>;
+  constructor(labels: Readonly<Record<string, string>>) {
+    this.labels = labels;
+  }
+  inc(n = 1): void {
+    this.value += n;
+  }
+}
+
+/** A counter whose children are plain accumulators (see the cost note at the top). */
+export class FastCounter<L extends string> extends FastMetric<L, CounterChild> {
+  readonly type = 'counter' as const;
+
+  protected create(labels: Readonly<Record<string, string>>): CounterChild {
+    return new CounterChild(labels);
+  }
+
+  inc(labels: LabelSet<L>, n = 1): void {
+    this.labels(labels).inc(n);
+  }
+
+  /** Zeroes every series; the children callers hold stay valid. */
+  reset(): void {
+    for (const c of this.children.values()) c.value = 0;
+  }
+
+  async get(): Promise<FastMetricValues<L>> {
+    const values: FastMetricValues<L>['values'] = [];
+    for (const c of this.children.values()) values.push({ labels: { ...c.labels }, value: c.value });
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
+
+class HistogramChild implements Labelled {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly #bounds: readonly number[];
+  /** Per bucket, not cumulative; the last slot is above every bound (+Inf). */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(labels: Readonly<Record<string, string>>, bounds: readonly number[]) {
+    this.labels = labels;
+    this.#bounds = bounds;
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+  observe(v: number): void {
+    const bounds = this.#bounds;
+    let i = 0;
+    while (i < bounds.length && v > bounds[i]!) i++;
+    this.counts[i]! += 1;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+/** A histogram whose children are plain accumulators (see the cost note at the top). */
+export class FastHistogram<L extends string> extends FastMetric<L, HistogramChild> {
+  readonly type = 'histogram' as const;
+  readonly buckets: readonly number[];
+
+  constructor(config: { name: string; help: string; labelNames: readonly L[]; buckets: readonly number[]; registers: readonly Registry[] }) {
+    super(config);
+    this.buckets = [...config.buckets].sort((a, b) => a - b);
+  }
+
+  protected create(labels: Readonly<Record<string, string>>): HistogramChild {
+    return new HistogramChild(labels, this.buckets);
+  }
+
+  observe(labels: LabelSet<L>, v: number): void {
+    this.labels(labels).observe(v);
+  }
+
+  /** Zeroes every series; the children callers hold stay valid. */
+  reset(): void {
+    for (const c of this.children.values()) {
+      c.counts.fill(0);
+      c.sum = 0;
+      c.count = 0;
+    }
+  }
+
+  async get(): Promise<FastMetricValues<L>> {
+    const values: FastMetricValues<L>['values'] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const c of this.children.values()) {
+      let acc = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        acc += c.counts[i]!;
+        values.push({ labels: { ...c.labels, le: this.buckets[i]! }, value: acc, metricName: bucket });
+      }
+      values.push({ labels: { ...c.labels, le: '+Inf' }, value: c.count, metricName: bucket });
+      values.push({ labels: { ...c.labels }, value: c.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...c.labels }, value: c.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
 
 /** `gen_ai.client.token.usage` buckets (Envoy AI Gateway internal/metrics/genai.go; OTel GenAI semconv): powers of 4. */
 export const TOKEN_USAGE_BUCKETS: readonly number[] = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
@@ -96,21 +250,21 @@ export interface GatewayMetricsOptions {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'route' | 'code'>;
-  readonly duration: Histogram<'route'>;
-  readonly tokens: Counter<'model' | 'type'>;
+  readonly requests: FastCounter<'route' | 'code'>;
+  readonly duration: FastHistogram<'route'>;
+  readonly tokens: FastCounter<'model' | 'type'>;
   readonly configGeneration: Gauge;
   readonly configReloads: Counter<'result'>;
   // Inference Extension endpoint-picker metrics, under their upstream names.
-  readonly objectiveRequests: Counter<'model_name' | 'target_model_name'>;
-  readonly schedulerAttempts: Counter<'status'>;
+  readonly objectiveRequests: FastCounter<'model_name' | 'target_model_name'>;
+  readonly schedulerAttempts: FastCounter<'status'>;
   // GenAI metrics, under Envoy AI Gateway's Prometheus names.
-  readonly genaiTokenUsage: Histogram<GenAILabel | 'gen_ai_token_type'>;
-  readonly genaiRequestDuration: Histogram<GenAILabel | 'error_type'>;
-  readonly genaiTimeToFirstToken: Histogram<GenAILabel>;
-  readonly genaiTimePerOutputToken: Histogram<GenAILabel>;
+  readonly genaiTokenUsage: FastHistogram<GenAILabel | 'gen_ai_token_type'>;
+  readonly genaiRequestDuration: FastHistogram<GenAILabel | 'error_type'>;
+  readonly genaiTimeToFirstToken: FastHistogram<GenAILabel>;
+  readonly genaiTimePerOutputToken: FastHistogram<GenAILabel>;
   // Per route, backend and endpoint.
-  readonly upstreamAttempts: Counter<'route' | 'backend' | 'endpoint' | 'outcome'>;
+  readonly upstreamAttempts: FastCounter<'route' | 'backend' | 'endpoint' | 'outcome'>;
   #pools: () => Iterable<PoolRuntime> = () => [];
   readonly #unsubscribe: (() => void)[] = [];
   readonly #models: ModelLabels;
@@ -119,48 +273,50 @@ export class GatewayMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#models = new ModelLabels(options.maxModelLabels ?? 100);
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'sluice_requests_total', help: 'Data-plane requests by route (namespace/name; empty when none matched) and HTTP status', labelNames: ['route', 'code'], registers });
-    this.duration = new Histogram({
+    this.requests = new FastCounter({ name: 'sluice_requests_total', help: 'Data-plane requests by route (namespace/name; empty when none matched) and HTTP status', labelNames: ['route', 'code'], registers });
+    this.duration = new FastHistogram({
       name: 'sluice_request_duration_seconds',
       help: 'Data-plane request duration, from the request to the end of the response',
       labelNames: ['route'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
-    this.tokens = new Counter({ name: 'sluice_tokens_total', help: 'Tokens by the model the request asked for and type (input, output, cached_input, cache_creation_input, reasoning)', labelNames: ['model', 'type'], registers });
+    this.tokens = new FastCounter({ name: 'sluice_tokens_total', help: 'Tokens by the model the request asked for and type (input, output, cached_input, cache_creation_input, reasoning)', labelNames: ['model', 'type'], registers });
     this.configGeneration = new Gauge({ name: 'sluice_config_generation', help: 'Generation of the configuration being served', registers });
     this.configReloads = new Counter({ name: 'sluice_config_reloads_total', help: 'Configuration reloads by result (applied, rejected)', labelNames: ['result'], registers });
-    this.objectiveRequests = new Counter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers });
-    this.schedulerAttempts = new Counter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers });
-    this.genaiTokenUsage = new Histogram({
+    this.objectiveRequests = new FastCounter({ name: 'inference_objective_request_total', help: 'Requests scheduled onto an InferencePool, by model', labelNames: ['model_name', 'target_model_name'], registers });
+    this.schedulerAttempts = new FastCounter({ name: 'inference_extension_scheduler_attempts_total', help: 'Scheduling attempts by status (success, failure)', labelNames: ['status'], registers });
+    this.#schedulerSuccess = this.schedulerAttempts.labels('success');
+    this.#schedulerFailure = this.schedulerAttempts.labels('failure');
+    this.genaiTokenUsage = new FastHistogram({
       name: 'gen_ai_client_token_usage',
       help: 'Number of tokens processed, by token type (input, output, cached_input, cache_creation_input, reasoning)',
-      labelNames: [...GENAI_LABELS, 'gen_ai_token_type'],
-      buckets: [...TOKEN_USAGE_BUCKETS],
+      labelNames: [...GENAI_LABELS, 'gen_ai_token_type'] as const,
+      buckets: TOKEN_USAGE_BUCKETS,
       registers,
     });
-    this.genaiRequestDuration = new Histogram({
+    this.genaiRequestDuration = new FastHistogram({
       name: 'gen_ai_server_request_duration_seconds',
       help: 'GenAI request duration, from the request to the last byte of the response; error_type set on failures',
-      labelNames: [...GENAI_LABELS, 'error_type'],
-      buckets: [...REQUEST_DURATION_BUCKETS],
+      labelNames: [...GENAI_LABELS, 'error_type'] as const,
+      buckets: REQUEST_DURATION_BUCKETS,
       registers,
     });
-    this.genaiTimeToFirstToken = new Histogram({
+    this.genaiTimeToFirstToken = new FastHistogram({
       name: 'gen_ai_server_time_to_first_token_seconds',
       help: 'Time from the request to the first response chunk, streamed responses only',
-      labelNames: [...GENAI_LABELS],
-      buckets: [...TIME_TO_FIRST_TOKEN_BUCKETS],
+      labelNames: GENAI_LABELS,
+      buckets: TIME_TO_FIRST_TOKEN_BUCKETS,
       registers,
     });
-    this.genaiTimePerOutputToken = new Histogram({
+    this.genaiTimePerOutputToken = new FastHistogram({
       name: 'gen_ai_server_time_per_output_token_seconds',
       help: 'Time per output token after the first, (end - first token) / (output tokens - 1), successful streamed responses',
-      labelNames: [...GENAI_LABELS],
-      buckets: [...TIME_PER_OUTPUT_TOKEN_BUCKETS],
+      labelNames: GENAI_LABELS,
+      buckets: TIME_PER_OUTPUT_TOKEN_BUCKETS,
       registers,
     });
-    this.upstreamAttempts = new Counter({
+    this.upstreamAttempts = new FastCounter({
       name: 'sluice_upstream_attempts_total',
       help: 'Upstream attempts by route, backend resource, endpoint (pod name, else address:port) and outcome (success, client_error, server_error, timeout, unreachable, interrupted, error)',
       labelNames: ['route', 'backend', 'endpoint', 'outcome'],
@@ -227,7 +383,7 @@ export class GatewayMetrics {
         if (e.ctx.owner !== owner) return;
         this.#attempted(e.ctx, e.attempt);
         // A pool attempt that failed before its endpoint was picked: admission or scheduling refused it.
-        if (e.attempt.error !== undefined && e.ctx.backend?.target.kind === 'pool' && e.ctx.decision === undefined) this.schedulerAttempts.inc({ status: 'failure' });
+        if (e.attempt.error !== undefined && e.ctx.backend?.target.kind === 'pool' && e.ctx.decision === undefined) this.#schedulerFailure.inc();
       }),
     );
   }
@@ -243,6 +399,9 @@ export class GatewayMetrics {
   readonly #tokenChildren = new Map<string, (Incrementer | undefined)[]>();
   readonly #genaiChildren = new Map<string, GenAIChildren>();
   readonly #attemptChildren = new Map<string, Incrementer>();
+  readonly #objectiveChildren = new Map<string, Incrementer>();
+  readonly #schedulerSuccess: Incrementer;
+  readonly #schedulerFailure: Incrementer;
 
   #observe(route: string, status: number, ms: number): void {
     const key = `${route}|${status}`;
@@ -324,9 +483,14 @@ export class GatewayMetrics {
   }
 
   #picked(e: AttemptEvent): void {
-    this.schedulerAttempts.inc({ status: 'success' });
+    this.#schedulerSuccess.inc();
     const ctx = e.ctx;
     const models = this.#models;
-    this.objectiveRequests.inc({ model_name: models.label(ctx, ctx.originalModel), target_model_name: models.label(ctx, ctx.requestModel ?? ctx.originalModel) });
+    const model = models.label(ctx, ctx.originalModel);
+    const target = models.label(ctx, ctx.requestModel ?? ctx.originalModel);
+    const key = `${model}\u0000${target}`;
+    let counter = this.#objectiveChildren.get(key);
+    if (!counter) this.#objectiveChildren.set(key, (counter = this.objectiveRequests.labels(model, target)));
+    counter.inc();
   }
 }
