@@ -232,6 +232,8 @@ class TracingSubscriber {
   readonly #content: boolean;
   readonly #propagator = new W3CTraceContextPropagator();
   readonly #live = new Map<RequestContext, RequestTrace>();
+  /** server.address / server.port by endpoint key (parsed once; cleared when it grows past 4096 keys). */
+  readonly #servers = new Map<string, { address: string; port: number } | undefined>();
 
   constructor(tracer: Tracer, semconv: TracingSemconv, captureContent: boolean) {
     this.#tracer = tracer;
@@ -396,7 +398,11 @@ class TracingSubscriber {
     const a: Attributes = { 'sluice.backend': attempt.backend, 'sluice.retried': attempt.retried };
     const endpoint = attemptEndpointName(ctx, attempt);
     if (endpoint !== '') a['sluice.endpoint'] = endpoint;
-    const server = attemptServer(attempt);
+    let server = this.#servers.get(attempt.endpoint);
+    if (server === undefined && !this.#servers.has(attempt.endpoint)) {
+      if (this.#servers.size >= 4096) this.#servers.clear();
+      this.#servers.set(attempt.endpoint, (server = attemptServer(attempt)));
+    }
     if (server !== undefined) {
       a[ATTR_SERVER_ADDRESS] = server.address;
       if (server.port > 0) a[ATTR_SERVER_PORT] = server.port;
