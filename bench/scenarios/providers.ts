@@ -26,6 +26,8 @@ import { median } from '../lib/stats.ts';
 import { LoadGenerator, PROJECT_ROOT, prepareRuntime, startSluice, TSX } from '../lib/targets.ts';
 import type { Runtime } from '../lib/targets.ts';
 import { encodeEventStreamMessage } from '../../src/providers/streaming/aws-event-stream.ts';
+import { selectTranslator } from '../../src/providers/select.ts';
+import type { BackendSchema } from '../../src/runtime/translator.ts';
 import type { Scenario } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +218,7 @@ const USAGE = `  --duration SEC        measured time per run (default 1.5)
   --max-foreign CORES   measure a run again when other processes used more CPU than this (default 0.2)
   --retries N           at most this many times (default 2)
   --sluice HOW          build (default: compile the checkout into .tmp/bench-dist), dist or source
+  --micro-iterations N  streams per batch of the in-process translator timing (default 2000; 0 skips it)
   --out NAME            results file bench/results/NAME.json (default providers)
   --verbose             echo the children's output`;
 
@@ -278,6 +281,61 @@ async function checkStream(origin: string, t: TargetName, chunks: number): Promi
   if (data.at(-1) !== '[DONE]' || pieces !== chunks || usage?.completion_tokens !== chunks) throw new Error(`${LABEL[t]}: not the expected stream (${pieces} content chunks, usage ${JSON.stringify(usage)}): ${text.slice(0, 300)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// In process: the translators alone, on the same canned streams (no network, no event loop turns).
+
+interface Micro {
+  readonly translator: string;
+  /** Request translation, response head, every upstream event and the end, per stream (µs). */
+  readonly streamUs: number;
+  /** Request translation, response head and the upstream events up to the first client bytes (µs). */
+  readonly firstBytesUs: number;
+  readonly clientBytes: number;
+}
+
+const MICRO: readonly { target: 'passthrough' | 'anthropic' | 'bedrock'; backend: BackendSchema; model: string; events: keyof Dialects; headers: Record<string, string> }[] = [
+  { target: 'passthrough', backend: { name: 'OpenAI', prefix: '/v1' }, model: 'bench-openai', events: 'openai', headers: { 'content-type': 'text/event-stream' } },
+  { target: 'anthropic', backend: { name: 'Anthropic', prefix: '/v1' }, model: 'claude-bench', events: 'anthropic', headers: { 'content-type': 'text/event-stream' } },
+  { target: 'bedrock', backend: { name: 'AWSBedrock', prefix: '' }, model: BEDROCK_MODEL, events: 'bedrock', headers: { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': '00000000-0000-4000-8000-000000000000' } },
+];
+
+export function microTranslators(chunks: number, iterations: number, batches: number): Micro[] {
+  const streams = cannedStreams(chunks);
+  const body = { model: 'bench', messages: MESSAGES, max_tokens: 64, stream: true, stream_options: { include_usage: true } };
+  const raw = Buffer.from(JSON.stringify(body));
+  const out: Micro[] = [];
+  for (const m of MICRO) {
+    const translator = selectTranslator('OpenAI', m.backend.name);
+    if (!translator) throw new Error(`no translator for OpenAI → ${m.backend.name}`);
+    const events = streams[m.events];
+    const one = (untilFirst: boolean): number => {
+      translator.request({ operation: 'chat', body, raw, model: m.model, modelChanged: m.model !== 'bench', stream: true, backend: m.backend, wantUsage: true, query: '' });
+      const rt = translator.response({ operation: 'chat', stream: true, requestModel: m.model, hideUsageChunk: false, body });
+      rt.head(200, m.headers);
+      let bytes = 0;
+      for (const ev of events) {
+        const piece = rt.push(ev);
+        bytes += piece?.length ?? 0;
+        if (untilFirst && bytes > 0) return bytes;
+      }
+      return bytes + (rt.end()?.length ?? 0);
+    };
+    const clientBytes = one(false);
+    const time = (untilFirst: boolean): number => {
+      for (let i = 0; i < Math.min(iterations, 500); i++) one(untilFirst);
+      const per: number[] = [];
+      for (let b = 0; b < batches; b++) {
+        const t0 = performance.now();
+        for (let i = 0; i < iterations; i++) one(untilFirst);
+        per.push(((performance.now() - t0) * 1000) / iterations);
+      }
+      return median(per);
+    };
+    out.push({ translator: translator.name, streamUs: time(false), firstBytesUs: time(true), clientBytes });
+  }
+  return out;
+}
+
 async function runProviders(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -293,6 +351,7 @@ async function runProviders(argv: string[]): Promise<void> {
       pin: { type: 'boolean', default: false },
       retries: { type: 'string', default: '2' },
       sluice: { type: 'string', default: 'build' },
+      'micro-iterations': { type: 'string', default: '2000' },
       out: { type: 'string', default: 'providers' },
       verbose: { type: 'boolean', default: false },
     },
@@ -320,6 +379,10 @@ async function runProviders(argv: string[]): Promise<void> {
   const log = (s: string) => process.stdout.write(s + '\n');
   log(`bench providers: ${describeMachine(m)}`);
   log(`  ${runs} run(s) × ${connections.length} connection count(s) × ${wanted.length} target(s), ${durationMs / 1000} s each after ${warmupMs / 1000} s warm-up; about ${Math.round(estimateMs / 1000)} s`);
+
+  // The translators alone, in this process, before any child runs: what translation costs per stream.
+  const microIterations = Math.max(0, Math.floor(Number(values['micro-iterations'])));
+  const micro = microIterations > 0 ? microTranslators(chunks, microIterations, 7) : [];
 
   const rt = await prepareRuntime(entry, log);
   const upstreamChild = spawnChild('provider upstream', process.execPath, [...upstreamCommand(rt), '--serve-upstream', '--port', '0', '--chunks', String(chunks)], { echo });
@@ -436,10 +499,18 @@ async function runProviders(argv: string[]): Promise<void> {
     if (r1) goals.push({ goal: `${LABEL[t]} streams at 1 connection: ≤ 0.3 ms added TTFB at p50`, value: `${signed(r1.addedTtfbP50Ms, 3)} ms`, met: Number.isFinite(r1.addedTtfbP50Ms) ? r1.addedTtfbP50Ms <= 0.3 : undefined });
   }
 
+  const pass = micro.find((x) => x.translator === 'openai-to-openai');
+  const microRows: string[][] = [['translator (in process)', 'µs per stream', 'µs to first client bytes', 'added µs to first bytes', 'client bytes']];
+  for (const x of micro) microRows.push([x.translator, fmt(x.streamUs, 1), fmt(x.firstBytesUs, 1), pass && x !== pass ? signed(x.firstBytesUs - pass.firstBytesUs, 1) : '—', fmt(x.clientBytes, 0)]);
+
   log('');
   log(table(rows));
   log('');
   log(table(ratioRows));
+  if (micro.length > 0) {
+    log('');
+    log(table(microRows));
+  }
   log('');
   for (const g of goals) log(`  ${g.met === undefined ? '    ' : g.met ? 'met ' : 'MISS'}  ${g.goal}: ${g.value}`);
   for (const s of summaries.filter((x) => x.errors > 0)) log(`  errors: ${LABEL[s.target]} ${s.case}: ${s.errors} (${s.firstError ?? ''})`);
@@ -456,8 +527,10 @@ async function runProviders(argv: string[]): Promise<void> {
     summaries,
     ratios,
     goals,
+    micro,
     table: markdownTable(rows),
     ratioTable: markdownTable(ratioRows),
+    microTable: markdownTable(microRows),
     runs: Object.fromEntries(records),
   });
   log(`  results: ${file}`);
