@@ -37,7 +37,7 @@ import { ModelLabels, UNKNOWN, attemptEndpointName, genAIOperationName, genAIPro
 type LabelSet<L extends string> = Readonly<Record<L, string>>;
 
 /** What `get()` returns, in prom-client's shape (so the Registry renders it and tests read it alike). */
-export interface FastMetricValues<L extends string> {
+export interface FastMetricValues {
   readonly name: string;
   readonly help: string;
   readonly type: 'counter' | 'histogram';
@@ -112,8 +112,8 @@ export class FastCounter<L extends string> extends FastMetric<L, CounterChild> {
     for (const c of this.children.values()) c.value = 0;
   }
 
-  async get(): Promise<FastMetricValues<L>> {
-    const values: FastMetricValues<L>['values'] = [];
+  async get(): Promise<FastMetricValues> {
+    const values: FastMetricValues['values'] = [];
     for (const c of this.children.values()) values.push({ labels: { ...c.labels }, value: c.value });
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
@@ -168,8 +168,8 @@ export class FastHistogram<L extends string> extends FastMetric<L, HistogramChil
     }
   }
 
-  async get(): Promise<FastMetricValues<L>> {
-    const values: FastMetricValues<L>['values'] = [];
+  async get(): Promise<FastMetricValues> {
+    const values: FastMetricValues['values'] = [];
     const bucket = `${this.name}_bucket`;
     for (const c of this.children.values()) {
       let acc = 0;
