@@ -223,6 +223,9 @@ ${chain('dead')}
     - name: cooldown
       matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: assistant-cooldown}]}]
 ${chain('limited')}
+    - name: limited-only
+      matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: limited-only}]}]
+      backendRefs: [{name: limited, modelNameOverride: ${POOL_MODEL}}]
 `
   );
 }
@@ -505,6 +508,35 @@ describe('a fallback chain vLLM → Bedrock → Anthropic', () => {
     assert.equal(rec.anthropic.seen.length, 1);
     assert.equal(rec.anthropic.seen[0]?.headers['x-api-key'], ANTHROPIC_KEY);
     assertNoClientKey();
+  });
+
+  describe('a rate-limited backend with nothing behind it: the 429 reaches the client', () => {
+    const post = (path: string, body: unknown) => fetch(tg.base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('an Anthropic client gets 429 rate_limit_error with the provider\'s Retry-After', async () => {
+      const res = await post('/v1/messages', { model: 'limited-only', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get('retry-after'), '300');
+      assert.equal(((await res.json()) as { error?: { type?: string } }).error?.type, 'rate_limit_error');
+    });
+
+    it('an OpenAI client gets the 429 in the OpenAI shape', async () => {
+      const res = await post('/v1/chat/completions', { model: 'limited-only', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 429);
+      assert.equal(((await res.json()) as { error?: { code?: string } }).error?.code, 'rate_limit_exceeded');
+    });
+
+    it(
+      "an OpenAI or Gemini client gets the provider's Retry-After too",
+      { todo: "openAIErrorPassThrough (src/providers/translators/openai-to-openai.ts) and toGoogleError (src/providers/translators/gemini-errors.ts) return no headers, so an OpenAI-schema backend's retry-after is dropped for OpenAI and Gemini clients (the Anthropic and Bedrock error paths keep it)" },
+      async () => {
+        const openai = await post('/v1/chat/completions', { model: 'limited-only', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(openai.headers.get('retry-after'), '300');
+        const gemini = await post('/v1beta/models/limited-only:generateContent', { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+        assert.equal(gemini.status, 429);
+        assert.equal(gemini.headers.get('retry-after'), '300');
+      },
+    );
   });
 
   // Last: the simulator's 429 carries Retry-After: 1, which keeps vLLM out of rotation for a second.
