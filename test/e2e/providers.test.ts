@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { Gateway } from '../../src/gateway.ts';
+import { allProblems, dryCompile, loadConfig } from '../../src/controlplane/pipeline.ts';
+import { formatProblem } from '../../src/config/problems.ts';
 import { repoRoot } from '../support/paths.ts';
 
 const EXAMPLE = join(repoRoot, 'examples', 'providers');
@@ -530,5 +533,45 @@ describe('examples/providers end to end with the official clients', () => {
         return true;
       });
     });
+  });
+});
+
+describe('examples/providers as `sluice validate` sees it', () => {
+  const saved = new Map<string, string | undefined>();
+  const setEnv = (k: string, v: string | undefined) => {
+    if (!saved.has(k)) saved.set(k, process.env[k]);
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  after(() => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  const problemsOf = (paths: string[]) => {
+    const config = loadConfig(paths);
+    return allProblems(config, config.problems.some((p) => p.severity === 'error') ? undefined : dryCompile(config));
+  };
+
+  it('with the variables exported: no problem at all, the vertex/ files included', () => {
+    for (const [k, v] of Object.entries(KEYS)) setEnv(k, v);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    setEnv('GCP_PROJECT', 'my-project');
+    setEnv('GCP_SERVICE_ACCOUNT_JSON', JSON.stringify({ type: 'service_account', project_id: 'my-project', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: 'sluice@my-project.iam.gserviceaccount.com' }));
+    assert.deepEqual(problemsOf([EXAMPLE]).map(formatProblem), []);
+    assert.deepEqual(problemsOf([EXAMPLE, join(EXAMPLE, 'vertex')]).map(formatProblem), []);
+  });
+
+  it('without them: one error per use, naming the file and the variable, never a value', () => {
+    for (const k of Object.keys(KEYS)) setEnv(k, undefined);
+    const problems = problemsOf([EXAMPLE]);
+    assert.ok(problems.length > 0 && problems.every((p) => p.severity === 'error'));
+    for (const k of Object.keys(KEYS)) {
+      const mine = problems.filter((p) => p.message.startsWith(`environment variable ${k} is not set`));
+      assert.ok(mine.length >= 1, `no problem names ${k}`);
+      for (const p of mine) assert.match(p.location?.file ?? '', /examples\/providers\/[a-z-]+\.yaml$/);
+    }
   });
 });
