@@ -319,6 +319,15 @@ describe('ListenerSet limits', () => {
     session.destroy();
   });
 
+  it('answers CONNECT with 405 (node:http alone would close the connection unanswered)', async () => {
+    const { port } = await started({});
+    const c = await open(port);
+    c.socket.write('CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n');
+    const text = await c.closed;
+    assert.deepEqual(statuses(text), [405]);
+    assert.match(text, /"code":"method_not_allowed"/);
+  });
+
   it('rejects nonsensical options', () => {
     assert.throws(() => new ListenerSet(fakeDataPlane().plane, '127.0.0.1', { bodyTimeoutMs: -1 }), /bodyTimeoutMs/);
   });

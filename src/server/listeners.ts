@@ -362,9 +362,11 @@ export class ListenerSet {
     return tcp as unknown as Server;
   }
 
-  /** What node:http takes as properties rather than options. */
+  /** What node:http takes as properties rather than options, and CONNECT (which node:http would drop unanswered). */
   #configureHttp1(server: Server): void {
-    if ('maxRequestsPerSocket' in server) server.maxRequestsPerSocket = this.#limits.maxRequestsPerConnection;
+    if (!('maxRequestsPerSocket' in server)) return;
+    server.maxRequestsPerSocket = this.#limits.maxRequestsPerConnection;
+    server.on('connect', refuseConnect);
   }
 
   /** TLS: a client gets the header time for its handshake too. */
@@ -495,4 +497,13 @@ function timeoutAnswer(message: string, requestId: string): string {
   // The catalogue has no 408 code: the body is an invalid_request error in the OpenAI shape, its code request_timeout.
   const body = errorBody(new GatewayError('invalid_request', message), 'OpenAI', requestId).replace('"code":"invalid_request"', '"code":"request_timeout"');
   return `HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n\r\n${body}`;
+}
+
+/** A CONNECT request: Sluice is no forward proxy. Answered 405 (node:http would close the connection unanswered). */
+function refuseConnect(req: IncomingMessage, socket: Duplex): void {
+  const requestId = requestIdOf(req.headers);
+  const body = errorBody(new GatewayError('method_not_allowed', 'CONNECT is not served: the gateway is not a forward proxy'), 'OpenAI', requestId);
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n\r\n${body}`, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
