@@ -26,7 +26,7 @@ import { repoRoot } from '../support/paths.ts';
 
 const SIM_IMAGE = 'ghcr.io/llm-d/llm-d-inference-sim:v0.4.0';
 const AWS_ID = 'AKIACREDSEXAMPLE';
-const AWS_SECRET = 'creds/aws/secret/value';
+const AWS_SECRET = 'Hu7Ge2Fd9Sa4Lk1Jh6Gf3Dq';
 
 /** A Bedrock AIServiceBackend on `hostname` and its AWSCredentials policy (`awsCredentials` as YAML flow). */
 function bedrockYaml(hostname: string, awsCredentials: string, extra = ''): string {
@@ -321,8 +321,9 @@ spec:
 // ---------------------------------------------------------------------------------------------
 // Providers refusing the gateway's credential.
 
-const RIGHT = { vllm: 'vllm-creds-right-key', anthropic: 'sk-ant-creds-right-key', azure: 'azure-creds-right-key' } as const;
-const WRONG = { vllm: 'vllm-creds-WRONG-key', anthropic: 'sk-ant-creds-WRONG-key', azure: 'azure-creds-WRONG-key', awsSecret: 'creds/WRONG/secret' } as const;
+// Random-looking keys: no five characters of them occur in a resource name or a message.
+const RIGHT = { vllm: 'sk-v7QpZr2Lk9xTm4Nd', anthropic: 'sk-ant-J3fW8qVb1Rz6Yc0H', azure: 'az5Kp3nV8bQe2Xr7Tw' } as const;
+const WRONG = { vllm: 'sk-v1GhU4oPq8Jf5Sb3', anthropic: 'sk-ant-M6tD9uLx2Ne4Ak7P', azure: 'az9Wc2Hy5Fm1Zj6Qs', awsSecret: 'Tq4Rw8Yz1Bv6Nx3Mc0Pl5Kj' } as const;
 const CLIENT_KEY = 'sk-client-creds-secret';
 
 function sim(name: string, args: readonly string[]): string {
@@ -451,21 +452,23 @@ describe("a provider refusing the gateway's credential", () => {
   }
 
   for (const c of CASES) {
-    it(`${c.model}: the provider's ${c.status} in the OpenAI error shape, whole and streamed, without the key`, async () => {
+    it(`${c.model}: an error in the OpenAI shape, whole and streamed, without the key`, async () => {
       for (const stream of [false, true]) {
         const r = await refusal(c.model, stream);
-        assert.equal(r.status, c.status);
+        // Today the provider's status and message pass on; a gateway that says whose credential was
+        // refused may answer 502 instead (see the todo below).
+        assert.ok(r.status === c.status || r.status === 502, `status ${r.status}: ${r.raw}`);
         const error = r.body['error'] as Record<string, unknown> | undefined;
         assert.ok(error, r.raw);
         assert.deepEqual(Object.keys(error).filter((k) => ['message', 'type', 'param', 'code'].includes(k)).sort(), ['code', 'message', 'param', 'type']);
         assert.equal(typeof error['message'], 'string');
-        assert.match(String(error['message']), c.says);
+        if (r.status === c.status) assert.match(String(error['message']), c.says);
         for (const s of [...c.secrets, CLIENT_KEY]) assert.ok(!r.raw.includes(s), `the answer holds a secret: ${r.raw}`);
       }
-      // The official client raises it as the matching APIError.
+      // The official client raises it as an APIError.
       await assert.rejects(client().chat.completions.create({ model: c.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }), (e: unknown) => {
         assert.ok(e instanceof OpenAI.APIError);
-        assert.equal(e.status, c.status);
+        assert.ok(e.status === c.status || e.status === 502);
         return true;
       });
     });
@@ -486,11 +489,16 @@ describe("a provider refusing the gateway's credential", () => {
     const a = new Anthropic({ baseURL: tg.base, apiKey: CLIENT_KEY, maxRetries: 0 });
     await assert.rejects(a.messages.create({ model: 'bedrock-wrong-region', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }), (e: unknown) => {
       assert.ok(e instanceof Anthropic.APIError);
-      assert.equal(e.status, 403);
       const body = e.error as { type?: string; error?: { type?: string; message?: string } } | undefined;
       assert.equal(body?.type, 'error');
-      assert.equal(body?.error?.type, 'permission_error');
-      assert.match(String(body?.error?.message), /InvalidSignatureException/);
+      if (e.status === 403) {
+        assert.equal(body?.error?.type, 'permission_error');
+        assert.match(String(body?.error?.message), /InvalidSignatureException/);
+      } else {
+        assert.equal(e.status, 502);
+        assert.match(String(body?.error?.message), /AIServiceBackend default\/bedrock-wrong-region/);
+      }
+      assert.ok(!JSON.stringify(body).includes(AWS_SECRET));
       return true;
     });
   });
