@@ -18,6 +18,8 @@ import { MetricsScraper } from './endpoints/scraper.ts';
 import { FlowQueues } from './admission/flow-queues.ts';
 import { BackendCooldowns } from './backend/cooldowns.ts';
 import { HealthRegistry } from './backend/health-registry.ts';
+import { memoryStores, redisStores } from './admission/stores.ts';
+import type { GatewayStores } from './admission/stores.ts';
 import { attachFlowLog } from './telemetry/flow-log.ts';
 import type { FlowLog } from './telemetry/flow-log.ts';
 import { PickerStates } from './picker/index.ts';
@@ -62,6 +64,8 @@ export interface GatewayOptions {
   readonly statusSink?: StatusSink | undefined;
   /** Flow records kept in memory for /api/flows, `sluice observe` and the dashboard (default 10,000). */
   readonly flowLogCapacity?: number | undefined;
+  /** Share rate limits, budgets and usage with other replicas through this Redis (`redis://host:port`); default: in memory. */
+  readonly redisUrl?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +95,8 @@ export class Gateway {
   readonly #health: HealthRegistry;
   /** Flow records for /api/flows, `sluice observe` and the dashboard. */
   readonly flowLog: FlowLog;
+  /** Where rate limits, budgets and usage are counted. */
+  readonly #stores: GatewayStores;
   readonly #emulator: ClusterEmulator;
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
@@ -111,6 +117,7 @@ export class Gateway {
     this.metrics.attach(this);
     this.flowLog = attachFlowLog(this, { capacity: options.flowLogCapacity });
     this.#health = new HealthRegistry({ log: (l) => this.#log(l) });
+    this.#stores = options.redisUrl ? redisStores(options.redisUrl, (l) => this.#log(l)) : memoryStores();
     this.#health.attach(this);
     this.#listeners = new ListenerSet(this.#dataPlane, options.host ?? '127.0.0.1');
     this.metrics.setPoolSource(() => this.#dataPlane.snapshot?.pools.values() ?? []);
@@ -122,6 +129,7 @@ export class Gateway {
       endpoints: this.#endpoints,
       pickerStates: this.#pickerStates,
       health: this.#health,
+      governance: this.#stores,
       portOverride: options.port,
       invalidReferences: options.invalidReferences,
       apply: (snapshot) => this.#apply(snapshot),
@@ -147,6 +155,7 @@ export class Gateway {
           },
           metrics: async () => ({ contentType: gw.metrics.registry.contentType, body: await gw.metrics.registry.metrics() }),
           flows: gw.flowLog,
+          usage: (q) => gw.#stores.ledger.query(q),
           status: () => statusReport({ snapshot: gw.snapshot, ignored: gw.#loop.resources?.ignored ?? [], problems: gw.problems, lastRejected: gw.lastRejected }),
         });
         await gw.#admin.listen(options.adminPort ?? 9901, options.adminHost ?? '127.0.0.1');
@@ -236,5 +245,6 @@ export class Gateway {
     await this.#scraper.close();
     await this.#pools.close();
     await this.#emulator.close();
+    await this.#stores.close();
   }
 }

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StatusReport } from '../controlplane/status-report.ts';
+import type { UsageQuery, UsageReport } from '../admission/costs/usage-ledger.ts';
 import type { FlowReader } from '../telemetry/flow-log.ts';
 import { serveDashboardAsset } from './dashboard-assets.ts';
 import { serveFlows } from './flow-stream.ts';
@@ -19,6 +20,8 @@ export interface AdminView {
   status(): StatusReport;
   /** The flow log (telemetry/flow-log.ts), when the gateway keeps one: enables /api/flows and /api/summary. */
   readonly flows?: FlowReader | undefined;
+  /** Token and cost totals by identity, team, model and backend over a window (GET /api/usage). */
+  readonly usage?: ((q: UsageQuery) => UsageReport | Promise<UsageReport>) | undefined;
 }
 
 export class AdminServer {
@@ -73,6 +76,12 @@ export class AdminServer {
       }
       case '/api/status':
         return json(res, 200, this.#view.status());
+      case '/api/usage': {
+        if (!this.#view.usage) return text(res, 404, 'this gateway keeps no usage ledger\n');
+        const q = usageQuery(new URL(req.url ?? '/', 'http://admin').searchParams);
+        if (typeof q === 'string') return text(res, 400, q + '\n');
+        return json(res, 200, await this.#view.usage(q));
+      }
       case '/api/flows': {
         const flows = this.#view.flows;
         if (!flows) return json(res, 404, { error: 'this gateway keeps no flow log' });
@@ -100,4 +109,30 @@ function text(res: ServerResponse, status: number, body: string): void {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body, null, 2));
+}
+
+const DIMENSIONS = ['identity', 'team', 'model', 'backend'] as const;
+
+/**
+ * `?window=24h` (or `from`/`to` as RFC 3339 or epoch ms), `groupBy=identity,team,model,backend`,
+ * and filters `identity=`, `team=`, `model=`, `backend=`. Answers an error message for bad input.
+ */
+export function usageQuery(params: URLSearchParams, now: number = Date.now()): UsageQuery | string {
+  const time = (v: string | null): number | undefined => (v === null ? undefined : /^\d+$/.test(v) ? Number(v) : Date.parse(v));
+  const windowText = params.get('window') ?? '24h';
+  const m = /^(\d+)(s|m|h|d)$/.exec(windowText);
+  if (!m) return `window must look like 30m, 24h or 30d (got "${windowText}")`;
+  const windowMs = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const toMs = time(params.get('to')) ?? now;
+  const fromMs = time(params.get('from')) ?? toMs - windowMs;
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs >= toMs) return 'from and to must be times (RFC 3339 or epoch ms) with from before to';
+  const groupBy = (params.get('groupBy') ?? 'identity,model').split(',').filter(Boolean);
+  const bad = groupBy.find((g) => !(DIMENSIONS as readonly string[]).includes(g));
+  if (bad) return `groupBy: unknown dimension "${bad}" (${DIMENSIONS.join(', ')})`;
+  const where: Partial<Record<(typeof DIMENSIONS)[number], string>> = {};
+  for (const d of DIMENSIONS) {
+    const v = params.get(d);
+    if (v !== null) where[d] = v;
+  }
+  return { fromMs, toMs, groupBy: groupBy as (typeof DIMENSIONS)[number][], where };
 }

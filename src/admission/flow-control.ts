@@ -15,7 +15,6 @@ import type { FlowControlSettings } from '../runtime/snapshot.ts';
 export type { FlowControlSettings };
 import { parseGoDurationMs } from '../config/schemas/meta.ts';
 import { DEFAULT_SATURATION, metricsFresh } from '../endpoints/saturation.ts';
-import type { SaturationThresholds } from '../endpoints/saturation.ts';
 
 export const DEFAULT_FLOW_CONTROL: FlowControlSettings = { requestTtlMs: 60_000, maxRequests: 5000, thresholds: DEFAULT_SATURATION };
 

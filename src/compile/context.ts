@@ -3,6 +3,24 @@
 
 import type { PickerStates } from '../picker/index.ts';
 import type { HealthRegistry } from '../backend/health-registry.ts';
+import type { Admission } from '../runtime/governance.ts';
+import type { BudgetStore } from '../admission/budgets/budget-store.ts';
+import type { UsageLedger } from '../admission/costs/usage-ledger.ts';
+import type { LimitStore } from '../admission/limits/limit-store.ts';
+
+/** Where governance keeps its counts; one set per gateway process (memory) or shared (Redis). */
+export interface GovernanceStores {
+  readonly limits: LimitStore;
+  readonly budgets: BudgetStore;
+  readonly ledger: UsageLedger;
+}
+
+/** Builds each route's (and Gateway's) governance; see compile/governance.ts. */
+export interface RouteGovernance {
+  forRoute(route: Resource<never>): Admission | undefined;
+  forGateway(gateway: Resource): Admission | undefined;
+  finish(): void;
+}
 import type { UpstreamAuth } from '../runtime/upstream-auth.ts';
 import type { RunningPod } from '../cluster/emulator.ts';
 import type { PlannedPod } from '../cluster/plan.ts';
@@ -35,6 +53,10 @@ export interface CompileInput {
   readonly pickerStates?: PickerStates | undefined;
   /** Endpoint health, kept by the caller across compiles. Default: fresh. */
   readonly health?: HealthRegistry | undefined;
+  /** Where rate limits, budgets and usage are counted (memory or Redis), owned by the caller. Default: fresh memory stores. */
+  readonly governance?: GovernanceStores | undefined;
+  /** For problems found while serving (e.g. a governance store failing). */
+  readonly log?: ((line: string) => void) | undefined;
   readonly generation: number;
   /** `--port`: overrides the port of the single HTTP listener. */
   readonly portOverride?: number | undefined;
@@ -108,6 +130,8 @@ export interface Ctx {
   readonly health: HealthRegistry;
   /** Every endpoints backend the routes use, by id. */
   readonly backends: Map<string, EndpointsBackend>;
+  /** Builds each route's governance (set once credentials and pools are compiled). */
+  governance: RouteGovernance | undefined;
 }
 
 export interface LabelSelectorView {

@@ -3,6 +3,7 @@
 import { PickerStates } from '../picker/index.ts';
 import { HealthRegistry } from '../backend/health-registry.ts';
 import { compileCredentials } from './credentials.ts';
+import { GovernanceCompiler, memoryGovernanceStores } from './governance.ts';
 import { condition, ok } from '../runtime/conditions.ts';
 import type { Condition } from '../runtime/conditions.ts';
 
@@ -29,7 +30,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const origins = new Set<string>();
   // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
   const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
-  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map(), health: input.health ?? new HealthRegistry(), backends: new Map() };
+  const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map(), health: input.health ?? new HealthRegistry(), backends: new Map(), governance: undefined };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
   for (const gc of all<GatewayClassView>(index, 'GatewayClass')) {
@@ -50,8 +51,9 @@ export function compile(input: CompileInput): RuntimeSnapshot {
     statuses.push({ kind: 'GatewayClass', namespace: '', name: gc.name, conditions });
   }
 
-  // Credentials, then pools: routes reference both.
+  // Credentials, then pools: routes reference both; governance reads both.
   ctx.credentials = compileCredentials(ctx, statuses);
+  ctx.governance = new GovernanceCompiler(ctx, input.governance ?? memoryGovernanceStores(), statuses, input.log);
   for (const pool of [...all<InferencePoolView>(index, 'InferencePool')]) compilePool(ctx, pool, statuses);
 
   // Gateways and listeners.
@@ -60,6 +62,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   // Routes attach to listeners.
   const routes = [...all<HTTPRouteView>(index, 'HTTPRoute'), ...all<AIGatewayRouteView>(index, 'AIGatewayRoute'), ...all<HTTPRouteView>(index, 'GRPCRoute'), ...all<HTTPRouteView>(index, 'TLSRoute')].sort((a, b) => a.order - b.order);
   for (const route of routes) compileRoute(ctx, route, listeners, statuses);
+  ctx.governance.finish();
 
   // Listener status (needs attachedRoutes) and bindings.
   const bindings = new Map<number, PortBinding>();
@@ -86,6 +89,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
       tlsTable: new RouteTable(l.tlsEntries),
       models: l.models,
       hasAIRoutes: l.hasAIRoutes,
+      admission: l.hasAIRoutes ? ctx.governance.forGateway(l.gateway) : undefined,
     };
     const b = bindings.get(l.port);
     if (b && b.protocol !== runtime.protocol) {

@@ -157,6 +157,7 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
         mirrors,
         retry,
         trafficPolicy: policy?.source,
+        admission: isGrpc || isTls ? undefined : ctx.governance?.forRoute(route as never),
       },
       matches,
       models,

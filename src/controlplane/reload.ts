@@ -11,6 +11,7 @@ import type { Problem } from '../config/problems.ts';
 import type { EndpointRegistry } from '../endpoints/registry.ts';
 import type { PickerStates } from '../picker/index.ts';
 import type { HealthRegistry } from '../backend/health-registry.ts';
+import type { GovernanceStores } from '../compile/governance.ts';
 import type { RuntimeSnapshot } from '../runtime/snapshot.ts';
 import type { ResourceSet, ResourceSource, StatusSink } from './source.ts';
 
@@ -28,6 +29,8 @@ export interface ReloadLoopOptions {
   readonly pickerStates: PickerStates;
   /** Endpoint health, kept across compiles (snapshots reference its per-backend handles). */
   readonly health?: HealthRegistry | undefined;
+  /** Governance stores (rate limits, budgets, usage), kept across compiles. */
+  readonly governance?: GovernanceStores | undefined;
   readonly portOverride?: number | undefined;
   /** `refuse` (default): a reference problem refuses the configuration; `serve`: Gateway API semantics. */
   readonly invalidReferences?: 'refuse' | 'serve' | undefined;
@@ -113,7 +116,7 @@ export class ReloadLoop {
       podProblems = realized.problems;
     }
     const generation = this.#generation + 1;
-    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, health: o.health, generation, portOverride: o.portOverride, objectGenerations: this.#objectGenerations });
+    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, health: o.health, governance: o.governance, log: o.log, generation, portOverride: o.portOverride, objectGenerations: this.#objectGenerations });
     const problems = [...set.problems, ...podProblems, ...snapshot.problems];
     if (hasErrors(podProblems) || (o.invalidReferences !== 'serve' && hasErrors(snapshot.problems))) {
       await o.sink?.write(snapshot.statuses, { generation, applied: false });

@@ -3,9 +3,11 @@
 // runtime contracts. Telemetry is not a stage: stages publish events (runtime/events.ts) and
 // telemetry/ subscribes; the listener publishes the request's start and end around this pipeline.
 //
-//   request:  route → mirror → forward
+//   request:  route → admit → models → mirror → forward
 //   attempt:  choose backend → pool admission → pick → translate → send        (forward runs it, again on retry)
+import { admitStage } from '../admission/admit-stage.ts';
 import { poolAdmissionStage } from '../admission/pool-admission-stage.ts';
+import { modelsStage } from '../routing/models-stage.ts';
 import type { FlowQueues } from '../admission/flow-queues.ts';
 import { nextTarget } from '../backend/choose.ts';
 import { chooseBackendStage } from '../backend/choose-stage.ts';
@@ -39,6 +41,8 @@ export function buildPipeline(options: PipelineOptions): (ctx: RequestContext) =
   ]);
   return compose([
     routeStage({ maxBodyBytes: options.maxBodyBytes }), // routing/ listener, AI endpoint, body, model, rule, filters
+    admitStage(), //                              admission/  authentication, authorization, rate limits, budgets; settles at the end
+    modelsStage(), //                             routing/    GET /v1/models answered for this caller
     mirrorStage({ pools: options.pools, resolve: mirrorTarget }), // upstream/ copies for RequestMirror
     forwardStage({ attempt }), //                 upstream/   attempts, retries
   ]);

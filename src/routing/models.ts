@@ -4,16 +4,17 @@
 import { hostnameCovers } from './hostnames.ts';
 import type { ListenerRuntime, ModelEntry } from '../runtime/snapshot.ts';
 
-function visible(listener: ListenerRuntime, host: string): ModelEntry[] {
-  return listener.models.filter((m) => m.hostnames.length === 0 || m.hostnames.some((h) => hostnameCovers(h, host)));
+function visible(listener: ListenerRuntime, host: string, allowed?: ReadonlySet<string>): ModelEntry[] {
+  return listener.models.filter((m) => (m.hostnames.length === 0 || m.hostnames.some((h) => hostnameCovers(h, host))) && (!allowed || allowed.has(m.id)));
 }
 
 function modelObject(m: ModelEntry): Record<string, unknown> {
   return { id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy };
 }
 
-export function modelsList(listener: ListenerRuntime, host: string): unknown {
-  return { object: 'list', data: visible(listener, host).map(modelObject) };
+/** `allowed`: the models the caller may use (undefined: all). */
+export function modelsList(listener: ListenerRuntime, host: string, allowed?: ReadonlySet<string>): unknown {
+  return { object: 'list', data: visible(listener, host, allowed).map(modelObject) };
 }
 
 /** The model object for `GET /v1/models/{id}` (the openai SDK's models.retrieve), or undefined. */

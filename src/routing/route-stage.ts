@@ -6,13 +6,12 @@ import { GatewayError } from '../errors.ts';
 import { DEFAULT_MAX_BODY_BYTES, parseAIBody, readBody } from '../http/body.ts';
 import { applyHeaderOps, corsPreflightHeaders, corsResponseHeaders } from '../http/filters.ts';
 import { MODEL_HEADER } from '../http/headers.ts';
-import { sendEmpty, sendJSON } from '../http/respond.ts';
+import { sendEmpty } from '../http/respond.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { events } from '../runtime/events.ts';
 import type { Next } from '../pipeline/compose.ts';
 import { aiEndpointOf } from './ai-endpoints.ts';
 import { selectListener } from './hostnames.ts';
-import { modelById, modelsList } from './models.ts';
 import { answerRedirect } from '../http/redirect.ts';
 
 export interface RouteStageOptions {
@@ -38,12 +37,15 @@ export function routeStage(options: RouteStageOptions = {}) {
     ctx.listener = listener;
 
     if (ctx.method === 'GET' && listener.hasAIRoutes && ctx.path.startsWith('/v1/models')) {
-      if (ctx.path === '/v1/models') return sendJSON(res, 200, modelsList(listener, ctx.host));
-      const id = decodeURIComponent(ctx.path.slice('/v1/models/'.length));
-      if (ctx.path.charCodeAt(10) === 0x2f /* / */ && id !== '') {
-        const model = modelById(listener, ctx.host, id);
-        if (model === undefined) throw new GatewayError('model_not_found', `The model "${id}" does not exist on this gateway (GET /v1/models lists the models it serves)`, { param: 'model' });
-        return sendJSON(res, 200, model);
+      // Answered after admission (the models stage): what a caller may list depends on who it is.
+      if (ctx.path === '/v1/models') {
+        ctx.modelsQuery = { id: undefined };
+        return next();
+      }
+      const id = safeDecode(ctx.path.slice('/v1/models/'.length));
+      if (ctx.path.charCodeAt(10) === 0x2f /* / */ && id) {
+        ctx.modelsQuery = { id };
+        return next();
       }
     }
 
@@ -97,4 +99,12 @@ export function routeStage(options: RouteStageOptions = {}) {
     if (requestHeaders) applyHeaderOps(req.headers, requestHeaders);
     return next();
   };
+}
+
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
 }

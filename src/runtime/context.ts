@@ -12,6 +12,7 @@ import type { EndpointState } from './endpoint.ts';
 import type { PickDecision } from './picker.ts';
 import type { BackendTarget, CompiledRule, ListenerRuntime, RuntimeSnapshot, UpstreamTls, WeightedBackend } from './snapshot.ts';
 import type { HeaderOps } from './filters.ts';
+import type { AdmissionTicket } from './governance.ts';
 import type { ClientSchema, Operation, ResponseTranslator, Translator } from './translator.ts';
 import { emptyUsage } from './usage.ts';
 import type { TokenUsage } from './usage.ts';
@@ -140,6 +141,10 @@ export class RequestContext {
 
   // admit stage
   principal: Principal | undefined = undefined;
+  /** What admission requires of the rest of the request (streamed usage, settlement). */
+  admission: AdmissionTicket | undefined = undefined;
+  /** `GET /v1/models` (or `/v1/models/{id}`): answered after admission, from the listener's models. */
+  modelsQuery: { readonly id: string | undefined } | undefined = undefined;
   /** InferenceObjective priority (0 when none). */
   priority = 0;
   objective: string | undefined = undefined;
@@ -167,6 +172,8 @@ export class RequestContext {
   // response
   readonly usage: TokenUsage = emptyUsage();
   responseModel: string | undefined = undefined;
+  /** What the request cost in micro-dollars (ModelPricing), once known. */
+  costMicros: number | undefined = undefined;
   /** Status sent to the client (0 until the response head is written). */
   status = 0;
   /** Response body bytes written to the client. */

@@ -4,6 +4,7 @@
 // started with until it finishes.
 import type { EndpointAvailability, EndpointState, SaturationThresholds } from './endpoint.ts';
 import type { PoolPicker } from './picker.ts';
+import type { Admission } from './governance.ts';
 import type { BackendSchema } from './translator.ts';
 import type { UpstreamAuth } from './upstream-auth.ts';
 import type { RouteMatcher } from './routes.ts';
@@ -131,6 +132,8 @@ export interface CompiledRule {
   readonly retry?: RetryPolicy | undefined;
   /** The BackendTrafficPolicy that applies to this rule (`BackendTrafficPolicy ns/name`), for status and logs. */
   readonly trafficPolicy?: string | undefined;
+  /** Authentication, authorization, rate limits, budgets and costs of this rule's requests. */
+  readonly admission?: Admission | undefined;
 }
 
 export interface RetryPolicy {
@@ -172,6 +175,8 @@ export interface ListenerRuntime {
   /** Models named by Exact `x-ai-eg-model` matches of AIGatewayRoutes on this listener. */
   readonly models: readonly ModelEntry[];
   readonly hasAIRoutes: boolean;
+  /** Gateway-level governance (SecurityPolicy on the Gateway): who may list models. */
+  readonly admission?: Admission | undefined;
 }
 
 /** A certificate and key (PEM) from a `kubernetes.io/tls` Secret, with the names it covers. */

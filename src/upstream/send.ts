@@ -99,6 +99,16 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
       if (err) reject(err);
       else resolve();
     };
+    let charged = 0;
+    /** A budget ran out mid-stream: its error is the stream's last event, and the upstream is let go. */
+    const cutForBudget = (c: Dispatcher.DispatchController, e: GatewayError) => {
+      if (settled || res.writableEnded) return;
+      if (translator) setUsage(ctx.usage, translator.usage);
+      if (isEventStream(res)) write(errorStreamEvent(e, ctx.clientSchema ?? 'OpenAI', ctx.id));
+      res.end();
+      c.abort(new Error('budget exhausted'));
+      finish(e);
+    };
     const write = (data: Buffer | string | undefined): boolean => {
       if (data === undefined || data.length === 0) return true;
       if (ctx.firstByteAt === 0) {
@@ -166,6 +176,13 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         if (!write(translator ? translator.push(chunk) : chunk)) {
           c.pause();
           res.once('drain', () => c.resume());
+        }
+        // Budgets are charged as streamed usage arrives; one that runs out ends the stream.
+        if (translator && ctx.admission && translator.usage.totalTokens !== charged) {
+          charged = translator.usage.totalTokens;
+          const verdict = ctx.admission.usage(translator.usage);
+          if (verdict instanceof Promise) void verdict.then((e) => e && cutForBudget(c, e));
+          else if (verdict) cutForBudget(c, verdict);
         }
       },
       onResponseEnd() {

@@ -42,7 +42,7 @@ describe('import boundaries', () => {
       file('src/runtime/b.ts', "import { a } from './a.ts';\nexport const b = a;\n");
       const found = await violations(dir, ['src']);
       assert.ok(found.includes('stage-imports-stage: src/routing/route-stage.ts → src/picker/pick-stage.ts'), found.join('\n'));
-      assert.ok(found.some((v) => v.startsWith('no-circular: src/runtime/')), found.join('\n'));
+      assert.ok(found.some((v) => v.startsWith('no-circular-contracts: src/runtime/')), found.join('\n'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,6 +22,7 @@ import {
 } from './ai-gateway.ts';
 import { configMapSchema, deploymentSchema, endpointSliceSchema, namespaceSchema, podSchema, secretSchema, serviceSchema } from './core.ts';
 import { backendSchema, backendTrafficPolicySchema, securityPolicySchema } from './envoy-gateway.ts';
+import { budgetSchema, modelPricingSchema, virtualKeySchema } from './sluice.ts';
 import { backendTlsPolicySchema, gatewayClassSchema, gatewaySchema, grpcRouteSchema, httpRouteSchema, referenceGrantSchema, tlsRouteSchema } from './gateway-api.ts';
 import {
   endpointPickerConfigSchema,
@@ -92,6 +93,10 @@ export const knownKinds: readonly KindInfo[] = Object.freeze([
   ...entries(['gateway.envoyproxy.io/v1alpha1'], 'Backend', backendSchema, true),
   ...entries(['gateway.envoyproxy.io/v1alpha1'], 'BackendTrafficPolicy', backendTrafficPolicySchema, false),
   ...entries(['gateway.envoyproxy.io/v1alpha1'], 'SecurityPolicy', securityPolicySchema, false),
+  // Sluice
+  ...entries(['gateway.sluice.dev/v1alpha1'], 'VirtualKey', virtualKeySchema, true),
+  ...entries(['gateway.sluice.dev/v1alpha1'], 'Budget', budgetSchema, true),
+  ...entries(['gateway.sluice.dev/v1alpha1'], 'ModelPricing', modelPricingSchema, true),
   // Core Kubernetes
   ...entries(['v1'], 'Service', serviceSchema, false),
   ...entries(['v1'], 'ConfigMap', configMapSchema, false),
