@@ -21,6 +21,10 @@ import { HealthRegistry } from './backend/health-registry.ts';
 import { memoryStores, redisStores } from './admission/stores.ts';
 import type { GatewayStores } from './admission/stores.ts';
 import { attachFlowLog } from './telemetry/flow-log.ts';
+import { attachTracing, tracingOptionsFromEnv } from './telemetry/tracing.ts';
+import type { GatewayTracing, TracingOptions } from './telemetry/tracing.ts';
+import { attachAccessLog } from './telemetry/access-log.ts';
+import type { AccessLog, AccessLogOptions } from './telemetry/access-log.ts';
 import type { FlowLog } from './telemetry/flow-log.ts';
 import { PickerStates } from './picker/index.ts';
 import { buildPipeline } from './pipeline/stages.ts';
@@ -66,6 +70,10 @@ export interface GatewayOptions {
   readonly flowLogCapacity?: number | undefined;
   /** Share rate limits, budgets and usage with other replicas through this Redis (`redis://host:port`); default: in memory. */
   readonly redisUrl?: string | undefined;
+  /** OpenTelemetry tracing (default: from the standard OTEL_* environment variables; off unless an endpoint is set). */
+  readonly tracing?: TracingOptions | undefined;
+  /** One JSON line per request (default: off, so tests stay quiet; the CLI turns it on). */
+  readonly accessLog?: AccessLogOptions | false | undefined;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +105,8 @@ export class Gateway {
   readonly flowLog: FlowLog;
   /** Where rate limits, budgets and usage are counted. */
   readonly #stores: GatewayStores;
+  readonly #tracing: GatewayTracing;
+  readonly #accessLog: AccessLog | undefined;
   readonly #emulator: ClusterEmulator;
   readonly #scraper: MetricsScraper;
   readonly #dataPlane: DataPlane;
@@ -115,6 +125,8 @@ export class Gateway {
     const pipeline = buildPipeline({ pools: this.#pools, flows: this.#flows, cooldowns: this.#cooldowns, debugHeaders: options.debugHeaders });
     this.#dataPlane = new DataPlane({ pipeline, owner: this, log: (l) => this.#log(l) });
     this.metrics.attach(this);
+    this.#tracing = attachTracing(this, { log: (l) => this.#log(l), ...(options.tracing ?? tracingOptionsFromEnv()) });
+    this.#accessLog = options.accessLog ? attachAccessLog(this, { log: (l) => this.#log(l), ...options.accessLog }) : undefined;
     this.flowLog = attachFlowLog(this, { capacity: options.flowLogCapacity });
     this.#health = new HealthRegistry({ log: (l) => this.#log(l) });
     this.#stores = options.redisUrl ? redisStores(options.redisUrl, (l) => this.#log(l)) : memoryStores();
@@ -199,6 +211,11 @@ export class Gateway {
     return this.#admin?.port;
   }
 
+  /** Reopens the access-log file (after log rotation; SIGHUP). */
+  reopenAccessLog(): void {
+    this.#accessLog?.reopen();
+  }
+
   /** Reloads the configuration; a refused one leaves the current one serving. Reloads never overlap. */
   reload(): Promise<ReloadResult> {
     return this.#loop.reload();
@@ -241,6 +258,8 @@ export class Gateway {
     this.#dataPlane.close();
     this.metrics.detach();
     this.flowLog.detach();
+    await this.#tracing.shutdown();
+    await this.#accessLog?.close();
     await this.#health.close();
     await this.#scraper.close();
     await this.#pools.close();

@@ -12,7 +12,8 @@
 //   exception in a subscriber is reported by Node on the next tick and would crash the process).
 //
 // The order for one request: start → route → admit → (attempt:start → pick? → attempt:headers? →
-// attempt:end)+ → usage? → end. `end` always comes, exactly once, whatever happened before.
+// first-byte? → usage? → attempt:end)+ → end. `usage` comes from the attempt that answered, before
+// its attempt:end. `end` always comes, exactly once, whatever happened before.
 import { channel as dcChannel } from 'node:diagnostics_channel';
 import type { Attempt, RequestContext } from './context.ts';
 

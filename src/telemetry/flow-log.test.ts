@@ -211,7 +211,8 @@ spec:
     assert.equal(r.verdict, 'ERROR');
     assert.equal(r.dropReason, undefined);
     assert.equal(r.error, 'upstream_connect_failed');
-    assert.deepEqual(r.attemptErrors, ['upstream_unreachable']);
+    // A refused connection is retried once for free (it never reached the upstream), so two attempts.
+    assert.deepEqual(r.attemptErrors, ['upstream_unreachable', 'upstream_unreachable']);
   });
 
   it('sequence numbers increase by one and another gateway’s log hears nothing', async () => {
