@@ -4,8 +4,10 @@
 // Bedrock) — so the gateway's translation is the only difference between the targets. Each dialect's
 // stream carries the same content (a role, --chunks text pieces, a stop, usage), written event by
 // event on successive turns of the upstream's event loop. Requests/s at 50 connections and time to
-// first byte at 1 connection, measured in the same run, interleaved, medians reported; the upstream
-// answered directly in each dialect is measured too, to show what the upstream itself costs per dialect.
+// first byte at 1 connection, measured in the same run, interleaved (one round = every target once),
+// medians reported; a ratio is the median of the per-round ratios. The upstream answered directly in
+// each dialect is measured too, to show what the upstream itself costs per dialect, and the translators
+// alone are timed in process (µs per stream and to the first client bytes), which load hardly moves.
 //
 // The upstream is this file run as a child process (`--serve-upstream`), so nothing else in bench/
 // changes: node [--import tsx] bench/scenarios/providers.{ts,js} --serve-upstream --port 0 --chunks 20
@@ -436,7 +438,9 @@ async function runProviders(argv: string[]): Promise<void> {
   for (const c of connections) {
     for (const t of wanted) {
       const all = records.get(`${caseKey(c)}|${t}`) ?? [];
-      const rs = remeasure.clean(all);
+      // Every run counts: on a shared machine the undisturbed runs may be one target's only, and the
+      // comparison between targets is what matters (the ratios below pair runs of the same round).
+      const rs = all;
       const med = (f: (r: RunRecord) => number) => median(rs.map(f));
       const firstError = rs.find((r) => r.load.firstError !== undefined)?.load.firstError;
       summaries.push({
@@ -473,15 +477,20 @@ async function runProviders(argv: string[]): Promise<void> {
     const k = caseKey(c);
     const pass = get(k, 'passthrough');
     ratios[k] = {};
+    // Each ratio is the median over rounds of (this target ÷ pass-through in the same round): the two
+    // were measured seconds apart, so load that drifts over the run cancels out.
+    const paired = (t: TargetName, ref: TargetName, f: (a: RunRecord, b: RunRecord) => number): number => {
+      const a = records.get(`${k}|${t}`) ?? [];
+      const b = records.get(`${k}|${ref}`) ?? [];
+      return median(a.map((x, i) => (b[i] ? f(x, b[i]) : Number.NaN)));
+    };
     for (const t of translated) {
-      const s = get(k, t);
-      const direct = get(k, t === 'anthropic' ? 'direct-anthropic' : 'direct-bedrock');
-      const directOpenAI = get(k, 'direct-openai');
+      const direct: TargetName = t === 'anthropic' ? 'direct-anthropic' : 'direct-bedrock';
       const r = {
-        rpsRatio: s && pass ? s.rps / pass.rps : Number.NaN,
-        addedTtfbP50Ms: s && pass ? s.ttfbP50 - pass.ttfbP50 : Number.NaN,
-        cpuRatio: s && pass ? s.gatewayCpuMsPerRequest / pass.gatewayCpuMsPerRequest : Number.NaN,
-        upstreamDirectRpsRatio: direct && directOpenAI ? direct.rps / directOpenAI.rps : Number.NaN,
+        rpsRatio: pass ? paired(t, 'passthrough', (a, b) => a.load.rps / b.load.rps) : Number.NaN,
+        addedTtfbP50Ms: pass ? paired(t, 'passthrough', (a, b) => a.load.ttfbMs.p50 - b.load.ttfbMs.p50) : Number.NaN,
+        cpuRatio: pass ? paired(t, 'passthrough', (a, b) => a.gatewayCpuMsPerRequest / b.gatewayCpuMsPerRequest) : Number.NaN,
+        upstreamDirectRpsRatio: wanted.includes(direct) && wanted.includes('direct-openai') ? paired(direct, 'direct-openai', (a, b) => a.load.rps / b.load.rps) : Number.NaN,
       };
       ratios[k][t] = r;
       ratioRows.push([k, LABEL[t], ratio(r.rpsRatio), signed(r.addedTtfbP50Ms, 3), ratio(r.cpuRatio), ratio(r.upstreamDirectRpsRatio)]);
@@ -517,7 +526,7 @@ async function runProviders(argv: string[]): Promise<void> {
   const foreign = median(summaries.map((s) => s.foreignCores));
   log(`  measured in ${fmt(elapsedS, 0)} s; other processes used ${fmt(foreign, 2)} cores (median per run)${remeasure.count > 0 ? `; ${remeasure.count} run(s) measured again because of that load` : ''}`);
   const disturbed = summaries.filter((s) => s.cleanRuns < s.runs);
-  if (disturbed.length > 0) log(`  ${disturbed.length} of ${summaries.length} figures include runs with more than ${maxForeign} cores of other load (${disturbed.filter((s) => s.cleanRuns === 0).length} had no undisturbed run)`);
+  if (disturbed.length > 0) log(`  ${disturbed.length} of ${summaries.length} figures include runs with more than ${maxForeign} cores of other load (${disturbed.filter((s) => s.cleanRuns === 0).length} had no undisturbed run): compare targets by the paired ratios and the in-process timings`);
 
   const file = writeResults(values.out, {
     scenario: 'providers',
