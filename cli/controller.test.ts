@@ -78,7 +78,7 @@ describe('sluice controller against a fake API server', () => {
     server.apply(manifests(listenerPort, Number(new URL(sim.url).port)));
   });
   after(async () => {
-    for (const r of running.splice(0)) await r.close().catch(() => undefined);
+    for (const r of running.splice(0)) await r?.close().catch(() => undefined);
     await sim?.close();
     await server?.close();
   });

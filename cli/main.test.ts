@@ -68,3 +68,37 @@ describe('sluice status -f', () => {
     assert.match(r.out, /Ignored \(not used by Sluice\): .*ServiceAccount default\/vllm-llama3-8b-instruct-epp/);
   });
 });
+
+describe('CLI conventions', () => {
+  afterEach(() => (process.exitCode = 0));
+
+  it('every subcommand has --help (exit 0), sim included', async () => {
+    for (const cmd of ['run', 'validate', 'status', 'observe', 'sim', 'controller', 'epp']) {
+      const r = await run([cmd, '--help']);
+      assert.equal(r.code, 0, `${cmd} --help: ${r.err}`);
+      assert.match(r.out, /usage|Usage/, cmd);
+    }
+  });
+
+  it('usage errors exit 2: an unknown flag, a bad output format, validate without -f', async () => {
+    assert.equal((await run(['run', '--no-such-flag'])).code, 2);
+    assert.equal((await run(['status', '-f', 'x', '-o', 'xml'])).code, 2);
+    assert.equal((await run(['validate'])).code, 2);
+    assert.equal((await run(['no-such-command'])).code, 2);
+  });
+
+  it('status -o yaml and -o json print data', async () => {
+    const y = await run(['status', '-f', join(process.cwd(), 'examples', 'quickstart'), '-o', 'yaml']);
+    assert.equal(y.code, 0, y.err);
+    assert.match(y.out, /^generation: 0$/m);
+    assert.match(y.out, /kind: InferencePool/);
+    const j = await run(['status', '-f', join(process.cwd(), 'examples', 'quickstart'), '-o', 'json']);
+    assert.equal((JSON.parse(j.out) as { resources: unknown[] }).resources.length > 0, true);
+  });
+
+  it('validate -o json gives the problems as data', async () => {
+    const r = await run(['validate', '-f', join(process.cwd(), 'examples', 'quickstart'), '-o', 'json']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal((JSON.parse(r.out) as { errors: number }).errors, 0);
+  });
+});

@@ -81,7 +81,7 @@ describe('observe against a running gateway', () => {
     // A flow is appended when the request ends on the gateway side, which may be just after the client saw the answer.
     for (let i = 0; i < 200 && o.flows.lastSeq < 2; i++) await new Promise((r) => setTimeout(r, 10));
   });
-  after(() => o.close());
+  after(() => o?.close());
 
   /** Makes requests for `model` (one at a time, a bounded number) until `seen()` holds. */
   async function requestUntil(seen: () => boolean): Promise<void> {

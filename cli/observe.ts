@@ -349,10 +349,6 @@ export function configureObserve(cmd: Command, io: ObserveIo): Command {
     .option('--to-label <selector>', "destination pod's labels, e.g. app=llama (repeatable: any)", collect, [])
     .option('-o, --output <format>', 'compact, json or table', 'compact')
     .option('--color <when>', 'colour compact output: auto (on a terminal), always or never', 'auto')
-    .exitOverride((err) => {
-      // Commander's own usage errors (unknown flag, missing value) exit 2 like ours; help and version 0.
-      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
-    })
     .action(async (opts: CommandOptions) => {
       if (!['auto', 'always', 'never'].includes(opts.color)) {
         io.err(`sluice observe: --color must be auto, always or never, not "${opts.color}"\n`);

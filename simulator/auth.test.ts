@@ -35,7 +35,7 @@ describe('API keys and tokens', () => {
   before(async () => {
     sim = await startSimulator({ ...fast, model: MODEL, servedModelNames: ['gemini-2.0-flash', 'chat'], apiKey: KEY, gcpAccessToken: TOKEN });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('OpenAI paths: Authorization: Bearer KEY; wrong → 401 invalid_api_key, missing → 401', async () => {
     const ok = new OpenAI({ baseURL: sim.url + '/v1', apiKey: KEY, maxRetries: 0 });

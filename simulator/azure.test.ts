@@ -27,7 +27,7 @@ describe('Azure OpenAI paths', () => {
     });
     client = new AzureOpenAI({ endpoint: sim.url, apiKey: 'k', apiVersion: '2024-10-21', deployment: DEPLOYMENT, maxRetries: 0 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers chat completions for the deployment, reporting its model and ignoring the body model', async () => {
     const r = await client.chat.completions.create({ model: 'ignored-by-azure', messages: [{ role: 'user', content: 'Azure echo' }] });

@@ -57,7 +57,7 @@ describe('Claude on Bedrock: InvokeModel', () => {
   before(async () => {
     sim = await startSimulator({ ...fast, model: BEDROCK_ID, mode: 'echo' });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers invoke with the Anthropic message and token-count headers', async () => {
     const res = await post(`${base()}/invoke`, { anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'bedrock echo' }] });
@@ -146,7 +146,7 @@ describe('Claude on Vertex AI: rawPredict', () => {
   before(async () => {
     sim = await startSimulator({ ...fast, model: VERTEX_MODEL, mode: 'echo' });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers rawPredict with a message and streamRawPredict with Anthropic SSE', async () => {
     const res = await post(`${base()}:rawPredict`, { anthropic_version: 'vertex-2023-10-16', max_tokens: 20, messages: [{ role: 'user', content: 'vertex claude' }] });

@@ -149,7 +149,7 @@ describe('Bedrock Converse', () => {
   before(async () => {
     sim = await startSimulator({ model: MODEL_ID, port: 0, mode: 'echo', latencyCalculator: 'constant', timeToFirstTokenMs: 1, interTokenLatencyMs: 0.2 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers Converse with output, stopReason, usage and metrics', async () => {
     const res = await converse('converse', {

@@ -52,7 +52,7 @@ describe('faults by header', () => {
   before(async () => {
     sim = await startSimulator({ model: 'm', port: 0, latencyCalculator: 'constant', timeToFirstTokenMs: 1, interTokenLatencyMs: 1 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('error: answers at once with the chosen status in the OpenAI error shape', async () => {
     for (const [status, code] of [[503, 'server_error'], [500, 'internal_error'], [429, 'rate_limit_exceeded'], [401, 'invalid_api_key']] as const) {

@@ -192,7 +192,7 @@ describe('Vertex AI Gemini', () => {
   before(async () => {
     sim = await startSimulator({ ...fast, model: MODEL, mode: 'echo' });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers the official client in Vertex mode (createTime too), whole and streamed', async () => {
     const ai = vertexClient(sim.url, 'token-1');

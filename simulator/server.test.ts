@@ -316,7 +316,7 @@ describe('n, stop and replicas', () => {
     echo = await startSimulator({ model: 'echo-model', mode: 'echo', port: 0, timeToFirstTokenMs: 1, interTokenLatencyMs: 0.2 });
     client = new OpenAI({ baseURL: echo.url + '/v1', apiKey: 'x', maxRetries: 0 });
   });
-  after(() => echo.close());
+  after(() => echo?.close());
 
   it('answers n choices, each its own sequence; later choices find the prompt cached', async () => {
     const content = 'The same long prompt for every choice. '.repeat(20);

@@ -16,7 +16,7 @@ describe('test upstream', () => {
     up = await startTestUpstream({ id: 'primary', port: 0, podName: 'testupstream-0', streamingIntervalMs: 1 });
     client = new OpenAI({ baseURL: up.url + '/v1', apiKey: 'x', maxRetries: 0 });
   });
-  after(() => up.close());
+  after(() => up?.close());
 
   it('answers /health', async () => {
     const res = await request(up.url + '/health');

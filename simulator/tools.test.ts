@@ -44,7 +44,7 @@ describe('tool calls: OpenAI chat', () => {
     sim = await startSimulator({ ...fast, model: MODEL, seed: 11 });
     client = new OpenAI({ baseURL: sim.url + '/v1', apiKey: 'x', maxRetries: 0 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('calls the tool named in the user message, then answers the tool result with text', async () => {
     const question: OpenAI.Chat.Completions.ChatCompletionMessageParam = { role: 'user', content: 'Use get_weather for Paris please.' };
@@ -177,7 +177,7 @@ describe('tool calls: Anthropic Messages', () => {
     sim = await startSimulator({ ...fast, model: MODEL, seed: 5 });
     client = new Anthropic({ baseURL: sim.url, apiKey: 'x', maxRetries: 0 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers with a tool_use block, then text after the tool_result', async () => {
     const question: Anthropic.MessageParam = { role: 'user', content: 'Weather in Oslo?' };
@@ -264,7 +264,7 @@ describe('tool calls: Bedrock Converse', () => {
   before(async () => {
     sim = await startSimulator({ ...fast, model: MODEL_ID, seed: 9 });
   });
-  after(() => sim.close());
+  after(() => sim?.close());
 
   it('answers Converse with a toolUse block, then text after the toolResult', async () => {
     const question = { role: 'user', content: [{ text: 'Weather in Lima?' }] };

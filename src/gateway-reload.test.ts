@@ -36,7 +36,7 @@ describe('configuration reload', () => {
     base = `http://127.0.0.1:${gw.listenerPort(0)}`;
   });
   after(async () => {
-    await gw.close();
+    await gw?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -19,7 +19,7 @@ describe('seed 001 manifests, served unmodified', { skip: seedSkip }, () => {
     base = `http://127.0.0.1:${gw.listenerPort(0)}`;
     client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
-  after(() => gw.close());
+  after(() => gw?.close());
 
   for (const [model, expect] of [
     [LLAMA, 'simulator'],

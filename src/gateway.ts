@@ -38,6 +38,8 @@ export interface GatewayOptions {
   readonly files: readonly string[];
   /** Overrides the single HTTP listener's port. */
   readonly port?: number | undefined;
+  /** Any listener's port, by listener name, `gateway/listener` or `namespace/gateway/listener`. */
+  readonly listenerPorts?: ReadonlyMap<string, number> | undefined;
   /** Address data listeners bind to (default 127.0.0.1). */
   readonly host?: string | undefined;
   /** Admin port; `false` disables the admin server. */
@@ -86,6 +88,7 @@ export class ConfigError extends Error {
 }
 
 export type { ReloadResult };
+export { StartupError } from './controlplane/reload.ts';
 
 export class Gateway {
   readonly options: GatewayOptions;
@@ -143,6 +146,7 @@ export class Gateway {
       health: this.#health,
       governance: this.#stores,
       portOverride: options.port,
+      listenerPorts: options.listenerPorts,
       invalidReferences: options.invalidReferences,
       apply: (snapshot) => this.#apply(snapshot),
       retire: (snapshot, keepPods, podsLeft) => this.#retire(snapshot, keepPods, podsLeft),

@@ -20,7 +20,7 @@ describe('dashboard assets', () => {
     await admin.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${admin.port}`;
   });
-  after(() => admin.close());
+  after(() => admin?.close());
 
   it('finds the files from the source tree and from a build in dist/src/admin', () => {
     const src = join(repoRoot, 'src', 'admin', 'dashboard');

@@ -93,7 +93,7 @@ spec:
   });
   after(async () => {
     await t?.close();
-    for (const s of sims) await s.close().catch(() => undefined);
+    for (const s of sims) await s?.close().catch(() => undefined);
   });
 
   it('every request succeeds, before and after the kill', async () => {
@@ -135,7 +135,7 @@ spec:
   after(async () => {
     await t?.close();
     await hung?.close();
-    for (const s of sims) await s.close();
+    for (const s of sims) await s?.close();
   });
 
   it('costs one per-try timeout per ejection window, not one per request', async () => {

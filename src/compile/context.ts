@@ -61,6 +61,11 @@ export interface CompileInput {
   /** `--port`: overrides the port of the single HTTP listener. */
   readonly portOverride?: number | undefined;
   /**
+   * `--listener-port NAME=PORT`: the port any listener is served on, by listener name, `gateway/listener`
+   * or `namespace/gateway/listener` (the most specific key wins).
+   */
+  readonly listenerPorts?: ReadonlyMap<string, number> | undefined;
+  /**
    * Per-object generations kept across compiles (owned by the caller): standalone objects rarely carry
    * `metadata.generation`, so an object's generation is the config generation in which its content
    * last changed. Conditions report it as `observedGeneration`.

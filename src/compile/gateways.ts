@@ -52,7 +52,9 @@ export function compileGateways(ctx: Ctx, input: CompileInput, statuses: Resourc
           conditions: [condition('Accepted', 'False', 'UnsupportedProtocol', msg), condition('Programmed', 'False', 'Invalid', msg)] });
         return;
       }
-      const port = input.portOverride !== undefined && httpListeners.length === 1 ? input.portOverride : l.port;
+      const remap = input.listenerPorts;
+      const mapped = remap && (remap.get(`${g.namespace}/${g.name}/${l.name}`) ?? remap.get(`${g.name}/${l.name}`) ?? remap.get(l.name));
+      const port = mapped ?? (input.portOverride !== undefined && httpListeners.length === 1 && l.protocol === 'HTTP' ? input.portOverride : l.port);
       const key = `${port}|${(l.hostname ?? '').toLowerCase()}`;
       const previous = seen.get(key);
       if (previous) {

@@ -15,6 +15,14 @@ import type { GovernanceStores } from '../compile/governance.ts';
 import type { RuntimeSnapshot } from '../runtime/snapshot.ts';
 import type { ResourceSet, ResourceSource, StatusSink } from './source.ts';
 
+/** The gateway could not start serving its first configuration (e.g. a port is in use). */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
 export interface ReloadResult {
   readonly applied: boolean;
   readonly generation: number;
@@ -32,6 +40,7 @@ export interface ReloadLoopOptions {
   /** Governance stores (rate limits, budgets, usage), kept across compiles. */
   readonly governance?: GovernanceStores | undefined;
   readonly portOverride?: number | undefined;
+  readonly listenerPorts?: ReadonlyMap<string, number> | undefined;
   /** `refuse` (default): a reference problem refuses the configuration; `serve`: Gateway API semantics. */
   readonly invalidReferences?: 'refuse' | 'serve' | undefined;
   /** Binds ports and swaps the snapshot in; rejects (the snapshot is then refused) when a port cannot be bound. */
@@ -116,7 +125,7 @@ export class ReloadLoop {
       podProblems = realized.problems;
     }
     const generation = this.#generation + 1;
-    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, health: o.health, governance: o.governance, log: o.log, generation, portOverride: o.portOverride, objectGenerations: this.#objectGenerations });
+    const snapshot = compile({ resources: set.resources, pods, endpoints: o.endpoints, pickerStates: o.pickerStates, health: o.health, governance: o.governance, log: o.log, generation, portOverride: o.portOverride, listenerPorts: o.listenerPorts, objectGenerations: this.#objectGenerations });
     const problems = [...set.problems, ...podProblems, ...snapshot.problems];
     if (hasErrors(podProblems) || (o.invalidReferences !== 'serve' && hasErrors(snapshot.problems))) {
       await o.sink?.write(snapshot.statuses, { generation, applied: false });
@@ -125,6 +134,12 @@ export class ReloadLoop {
     try {
       await o.apply(snapshot);
     } catch (err) {
+      // The first configuration cannot be served (a port taken): that is a startup failure, not a
+      // configuration problem; stop what was started and say so.
+      if (!this.#serving) {
+        if (o.emulator) await o.emulator.retain(previousPods);
+        throw new StartupError((err as Error).message, { cause: err });
+      }
       return refuse([...problems, { severity: 'error', message: (err as Error).message }], true);
     }
     this.#generation = generation;

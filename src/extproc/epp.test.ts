@@ -174,7 +174,7 @@ describe('sluice epp over its own manifests', () => {
 
   after(async () => {
     for (const c of clients) c.close();
-    for (const r of running) await r.close();
+    for (const r of running) await r?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -26,7 +26,7 @@ describe('token usage through the pipeline', () => {
   });
   after(async () => {
     unsubscribe();
-    await gw.close();
+    await gw?.close();
   });
 
   async function tokens(type: string): Promise<number> {

@@ -73,8 +73,8 @@ describe('HTTPRoute data plane', () => {
     base = t.base;
   });
   after(async () => {
-    await t.close();
-    for (const e of echoes) await e.close();
+    await t?.close();
+    for (const e of echoes) await e?.close();
   });
 
   async function get(path: string, headers: Record<string, string> = {}) {

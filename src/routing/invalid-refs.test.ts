@@ -34,8 +34,8 @@ spec:
     );
   });
   after(async () => {
-    await t.close();
-    await echo.close();
+    await t?.close();
+    await echo?.close();
   });
 
   it('reports the reasons in status', () => {

@@ -45,7 +45,7 @@ spec:
   });
 
   const send = async (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => {
-    const res = await request(`${t.base}${path}`, { method: method as 'GET', headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await request(`${t.base}${path}`, { method: method as 'GET', headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await res.body.text();
     return { status: res.statusCode, text };
   };

@@ -82,7 +82,7 @@ describe('error mapping', () => {
     base = t.base;
   });
   after(async () => {
-    await t.close();
+    await t?.close();
     upstream.server.closeAllConnections();
     await new Promise<void>((r) => upstream.server.close(() => r()));
   });

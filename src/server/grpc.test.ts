@@ -77,7 +77,7 @@ spec:
   });
   after(async () => {
     client.close();
-    await t.close();
+    await t?.close();
     one.server.forceShutdown();
     two.server.forceShutdown();
   });
@@ -157,8 +157,8 @@ spec:
   });
   after(async () => {
     client.close();
-    await t.close();
-    await http1.close();
+    await t?.close();
+    await http1?.close();
     backend.server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -87,21 +87,20 @@ spec:
   rules: [{backendRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: echo}]}]
 `,
     );
-    // --port overrides only HTTP listeners, so the HTTPS port comes from the file: pick a free one.
+    // Both listeners share port 443 in the file; --listener-port serves them on a free port instead.
     const free = await new Promise<number>((resolve) => {
       const s = createNetServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
         s.close(() => resolve(p));
       });
     });
-    writeFileSync(join(config, 'all.yaml'), readFileSync(join(config, 'all.yaml'), 'utf8').replaceAll('port: 443', `port: ${free}`));
-    gw = await Gateway.start({ files: [config], adminPort: false, watch: false, log: () => undefined });
+    gw = await Gateway.start({ files: [config], listenerPorts: new Map([['https', free], ['only-b', free]]), adminPort: false, watch: false, log: () => undefined });
     port = free;
   });
   after(async () => {
-    await gw.close();
-    await echo.close();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
+    await echo?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves each hostname with its own certificate, chosen by SNI', async () => {

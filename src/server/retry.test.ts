@@ -39,9 +39,9 @@ spec:
 `);
   });
   after(async () => {
-    await t.close();
-    await flaky.close();
-    await flaky2.close();
+    await t?.close();
+    await flaky?.close();
+    await flaky2?.close();
     hang.closeAllConnections();
     hang.close();
   });

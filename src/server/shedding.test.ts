@@ -56,7 +56,7 @@ describe('priority admission under saturation', () => {
     t = await startTestGateway(MANIFESTS);
     base = t.base;
   });
-  after(() => t.close());
+  after(() => t?.close());
 
   const send = (objective: string) =>
     request(`${base}/v1/chat/completions`, {
@@ -134,7 +134,7 @@ data:
     flowControl: {defaultRequestTTL: 20s}
 `);
   });
-  after(() => t.close());
+  after(() => t?.close());
 
   it('queues a sheddable request while the pool is saturated instead of rejecting it', async () => {
     const send = (objective: string) =>

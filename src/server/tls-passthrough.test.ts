@@ -78,7 +78,7 @@ spec:
 `);
   });
   after(async () => {
-    await t.close();
+    await t?.close();
     a.server.close();
     b.server.close();
     rmSync(dir, { recursive: true, force: true });

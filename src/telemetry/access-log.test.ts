@@ -58,8 +58,8 @@ describe('access log on a started gateway', () => {
     log = attachAccessLog(gw, { destination: sink.stream });
   });
   after(async () => {
-    await log.close();
-    await gw.close();
+    await log?.close();
+    await gw?.close();
   });
 
   /** The line of the next request `fn` makes. */

@@ -142,10 +142,10 @@ spec:
   after(async () => {
     log.detach();
     other.detach();
-    await t.close();
-    await echo.close();
-    await flaky.close();
-    await down.close();
+    await t?.close();
+    await echo?.close();
+    await flaky?.close();
+    await down?.close();
   });
 
   /** Makes a request and waits (bounded) until its flow is in the log. */

@@ -24,7 +24,7 @@ describe('flow records of AI requests', () => {
   });
   after(async () => {
     log.detach();
-    await gw.close();
+    await gw?.close();
   });
 
   async function lastFlow(after: number): Promise<FlowRecord> {

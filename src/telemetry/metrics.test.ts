@@ -70,7 +70,7 @@ describe('GatewayMetrics on a started gateway', () => {
     client = new OpenAI({ baseURL: `http://127.0.0.1:${gw.listenerPort(0) ?? gw.listenerPort(8080)}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 10_000 });
   });
   after(async () => {
-    await gw.close();
+    await gw?.close();
   });
 
   const base = (model: string): Labels => ({ gen_ai_operation_name: 'chat', gen_ai_provider_name: 'openai', gen_ai_original_model: model, gen_ai_request_model: model });

@@ -141,10 +141,10 @@ describe('tracing on a started gateway', () => {
   });
   after(async () => {
     await tracing.shutdown();
-    await t.close();
+    await t?.close();
     await new Promise<void>((r) => upstream.server.close(() => r()));
-    await echo.close();
-    await receiver.close();
+    await echo?.close();
+    await receiver?.close();
   });
 
   it('non-streamed: a SERVER span continuing the client trace, a CLIENT span whose context the upstream received', async () => {
@@ -279,10 +279,10 @@ describe('tracing options on a started gateway', () => {
     client = new OpenAI({ baseURL: `${t.base}/v1`, apiKey: SECRET, maxRetries: 0, timeout: 10_000 });
   });
   after(async () => {
-    await t.close();
+    await t?.close();
     await new Promise<void>((r) => upstream.server.close(() => r()));
-    await echo.close();
-    await receiver.close();
+    await echo?.close();
+    await receiver?.close();
   });
 
   it('openinference mode with captureContent: OpenInference names and the input messages', async () => {
@@ -384,8 +384,8 @@ describe('tracing an InferencePool request', () => {
   });
   after(async () => {
     await tracing.shutdown();
-    await gw.close();
-    await receiver.close();
+    await gw?.close();
+    await receiver?.close();
   });
 
   it('the pick decision is an event on the attempt span, which names the pod', async () => {

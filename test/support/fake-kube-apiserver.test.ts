@@ -75,7 +75,7 @@ describe('fake kube-apiserver (test double)', () => {
     server = await FakeKubeApiServer.start({ without: ['TLSRoute'] });
     api = client(server);
   });
-  after(() => server.close());
+  after(() => server?.close());
 
   it('requires the bearer token', async () => {
     const res = await fetch(`${server.url}/api/v1/pods`);

@@ -24,7 +24,7 @@ let issued = 0;
 before(async () => {
   server = await startTokenServer(() => ({ status: 200, body: {} }));
 });
-after(() => server.close());
+after(() => server?.close());
 beforeEach(() => {
   server.requests.length = 0;
   issued = 0;

@@ -60,7 +60,7 @@ let issued = 0;
 before(async () => {
   server = await startTokenServer(() => ({ status: 500, body: {} }));
 });
-after(() => server.close());
+after(() => server?.close());
 beforeEach(() => {
   server.requests.length = 0;
   issued = 0;

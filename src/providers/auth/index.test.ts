@@ -49,7 +49,7 @@ before(async () => {
       : { status: 200, body: { access_token: 'issued-token-leakcheck', expires_in: 3600 } },
   );
 });
-after(() => server.close());
+after(() => server?.close());
 
 function deps(secrets: Record<string, Record<string, string>> = SECRET_DATA): UpstreamAuthDeps {
   return {
