@@ -13,6 +13,7 @@ import { streams } from './scenarios/streams.ts';
 import type { Scenario } from './scenarios/types.ts';
 
 const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick, epp, providers: (await import('./scenarios/providers.ts')).providers };
+scenarios['chaos'] = (await import('./scenarios/chaos.ts')).chaos;
 
 function help(): string {
   const lines = ['usage: npm run bench -- NAME [flags]', ''];
