@@ -310,7 +310,7 @@ spec:
 
   it('`sluice validate` prints the problem with file, line, resource, field and fix, and exits 1', () => {
     const r = validate('cli', anthropicYaml('apiVersion: v1\nkind: Secret\nmetadata: {name: anthropic-key, namespace: default}\nstringData: {api-key: sk-ant-creds-key}\n'));
-    const out = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), 'validate', '-f', r.file], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), 'validate', '-f', r.file], { cwd: repoRoot, encoding: 'utf8', timeout: 100_000 });
     assert.equal(out.status, 1, out.stderr);
     assert.match(out.stderr, new RegExp(`${r.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+ \\(document \\d+\\): error: BackendSecurityPolicy default/anthropic-key: spec\\.anthropicAPIKey\\.secretRef\\.name: Secret default/anthropic-key has no key "apiKey"`));
     assert.ok(!out.stderr.includes('sk-ant-creds-key') && !out.stdout.includes('sk-ant-creds-key'));
