@@ -58,40 +58,74 @@ export class BodyMemoryBudget {
 
   /** An allowance for one request; close it when the response ends. */
   open(): BodyAllowanceHandle {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const budget = this;
-    let mine = 0;
-    let closed = false;
-    const allowance: BodyAllowance = {
-      take(bytes: number): boolean {
-        if (bytes <= 0) return true;
-        // A request that ended gives nothing back later, so it may take nothing more.
-        if (closed || budget.#held + bytes > budget.#limit) {
-          budget.#refused++;
-          return false;
-        }
-        budget.#held += bytes;
-        if (budget.#held > budget.#peak) budget.#peak = budget.#held;
-        mine += bytes;
-        return true;
-      },
-      retryAfterSeconds: budget.retryAfterSeconds,
-      get budgetBytes() {
-        return budget.#limit;
-      },
-    };
-    return {
-      allowance,
-      get held() {
-        return mine;
-      },
-      close() {
-        if (closed) return;
-        closed = true;
-        budget.#held -= mine;
-        mine = 0;
-      },
-    };
+    return new Allowance(this);
+  }
+
+  /** Takes `bytes` for an allowance (Allowance calls it). */
+  take(bytes: number): boolean {
+    if (this.#held + bytes > this.#limit) {
+      this.#refused++;
+      return false;
+    }
+    this.#held += bytes;
+    if (this.#held > this.#peak) this.#peak = this.#held;
+    return true;
+  }
+
+  /** Gives `bytes` back (Allowance calls it). */
+  give(bytes: number): void {
+    this.#held -= bytes;
+  }
+
+  /** A refusal that did not reach take() (a closed allowance). */
+  countRefusal(): void {
+    this.#refused++;
+  }
+}
+
+/** One request's allowance: what it took, given back at once on close. One object per request. */
+class Allowance implements BodyAllowance, BodyAllowanceHandle {
+  readonly #budget: BodyMemoryBudget;
+  #held = 0;
+  #closed = false;
+
+  constructor(budget: BodyMemoryBudget) {
+    this.#budget = budget;
+  }
+
+  get allowance(): BodyAllowance {
+    return this;
+  }
+
+  get held(): number {
+    return this.#held;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.#budget.retryAfterSeconds;
+  }
+
+  get budgetBytes(): number {
+    return this.#budget.limit;
+  }
+
+  take(bytes: number): boolean {
+    if (bytes <= 0) return true;
+    // A request that ended gives nothing back later, so it may take nothing more.
+    if (this.#closed) {
+      this.#budget.countRefusal();
+      return false;
+    }
+    if (!this.#budget.take(bytes)) return false;
+    this.#held += bytes;
+    return true;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#budget.give(this.#held);
+    this.#held = 0;
   }
 }
 
