@@ -5,7 +5,7 @@
 //   node --import tsx scripts/gen-crds.ts --out DIR  write into DIR only (the test regenerates there)
 //   node --import tsx scripts/gen-crds.ts --check    exit 1 when the committed files are not current
 //
-// Which kinds: Sluice has no API group of its own yet, so the list below holds the upstream kinds a
+// Which kinds: Sluice's own (gateway.sluice.dev: VirtualKey, Budget, ModelPricing), and the upstream kinds a
 // Sluice user may not have installed: the Envoy Gateway kinds AI Gateway manifests use (Backend,
 // BackendTrafficPolicy, SecurityPolicy), which come with Envoy Gateway and which a cluster that runs
 // Sluice instead of Envoy Gateway lacks. Gateway API, Inference Extension and Envoy AI Gateway CRDs
@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { backendSchema, backendTrafficPolicySchema, securityPolicySchema } from '../src/config/schemas/index.ts';
+import { budgetSchema, modelPricingSchema, virtualKeySchema } from '../src/config/schemas/sluice.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CRD_DIR = join(ROOT, 'deploy', 'crds');
@@ -56,6 +57,24 @@ export interface CrdSpec {
 }
 
 export const CRD_SPECS: readonly CrdSpec[] = [
+  // Sluice's own kinds (gateway.sluice.dev): virtual keys, budgets and the price table.
+  ...(
+    [
+      ['VirtualKey', 'virtualkeys', 'virtualkey', virtualKeySchema],
+      ['Budget', 'budgets', 'budget', budgetSchema],
+      ['ModelPricing', 'modelpricings', 'modelpricing', modelPricingSchema],
+    ] as const
+  ).map(([kind, plural, singular, schema]): CrdSpec => ({
+    group: 'gateway.sluice.dev',
+    kind,
+    plural,
+    singular,
+    scope: 'Namespaced',
+    categories: ['sluice'],
+    source: 'src/config/schemas/sluice.ts',
+    upstream: false,
+    versions: [{ name: 'v1alpha1', schema, storage: true }],
+  })),
   {
     group: 'gateway.envoyproxy.io',
     kind: 'Backend',

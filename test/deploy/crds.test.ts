@@ -190,16 +190,20 @@ describe('generated CRDs', () => {
   }
 
   test('x-kubernetes-preserve-unknown-fields only where Sluice reads a field loosely', () => {
-    const expected: Record<string, string[]> = {
-      // Backend is strict in Sluice: only status (written by controllers) is open.
-      'gateway.envoyproxy.io_backends.yaml': ['.status'],
-      // The policies' specs are not validated by Sluice yet: only their attachment fields are typed.
-      'gateway.envoyproxy.io_backendtrafficpolicies.yaml': ['.spec', '.spec.targetRef', '.spec.targetRefs[*]', '.spec.targetSelectors[*]', '.status'],
-      'gateway.envoyproxy.io_securitypolicies.yaml': ['.spec', '.spec.targetRef', '.spec.targetRefs[*]', '.spec.targetSelectors[*]', '.status'],
-    };
+    // Strict kinds (Backend, Sluice's own): only status (written by controllers) is open. Envoy Gateway
+    // policies are read loosely (Sluice types the fields it reads; the rest of EG's spec passes and is
+    // reported as not honoured), so their spec and its sub-objects keep unknown fields, nothing else does.
+    const strict = ['gateway.envoyproxy.io_backends.yaml', 'gateway.sluice.dev_budgets.yaml', 'gateway.sluice.dev_modelpricings.yaml', 'gateway.sluice.dev_virtualkeys.yaml'];
+    const loose = ['gateway.envoyproxy.io_backendtrafficpolicies.yaml', 'gateway.envoyproxy.io_securitypolicies.yaml'];
     for (const [file, crd] of committed(CRD_DIR)) {
       for (const v of (crd['spec'] as Obj)['versions'] as Obj[]) {
-        assert.deepEqual(preservePaths((v['schema'] as Obj)['openAPIV3Schema'] as Obj), expected[file], file);
+        const paths = preservePaths((v['schema'] as Obj)['openAPIV3Schema'] as Obj);
+        if (strict.includes(file)) assert.deepEqual(paths, ['.status'], file);
+        else {
+          assert.ok(loose.includes(file), `${file}: a kind the test does not know`);
+          assert.ok(paths.includes('.spec') && paths.includes('.status'), file);
+          for (const p of paths) assert.ok(p === '.status' || p === '.spec' || p.startsWith('.spec.'), `${file}: ${p}`);
+        }
       }
     }
   });

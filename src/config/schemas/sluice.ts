@@ -38,7 +38,8 @@ export const virtualKeySchema = strictResource(VERSIONS, 'VirtualKey', virtualKe
 export const budgetSpecSchema = z.strictObject({
   targetRefs,
   unit: oneOf('unit', ['Tokens', 'USD']),
-  limit: z.union([z.number().int().positive(), usd]),
+  /** Tokens (an integer) or USD (a decimal such as "25.00"). */
+  limit: usd,
   /** Second, Minute, Hour, Day, Week, Month, Year (UTC calendar), or a duration such as 90m or 7d. */
   window: text('window', { min: 1 }),
   tokens: oneOf('tokens', ['Total', 'Input', 'Output']).optional(),
