@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { GatewayError } from '../errors.ts';
 import { TEST_GATEWAY_YAML, backendYaml, startTestGateway } from '../../test/support/gateway.ts';
 import type { TestGateway } from '../../test/support/gateway.ts';
-import { DEFAULT_AI_BODY_LIMITS, markBodyCut, parseAIBody, readBody, setBodyAllowance } from './body.ts';
+import { DEFAULT_AI_BODY_LIMITS, JSON_COPIES, markBodyCut, parseAIBody, readBody, setBodyAllowance } from './body.ts';
 import type { BodyAllowance } from './body.ts';
 
 /** A server whose handler runs `onRequest`; `send` posts a body (optionally chunked) and returns the answer. */
@@ -101,6 +101,25 @@ describe('readBody', () => {
       const c = await s.send([Buffer.alloc(700), Buffer.alloc(700)], true);
       assert.equal(c.status, 503);
       assert.match(c.text, /^overloaded: .*the request body does not fit/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('charges a body read to be parsed as JSON for its decoded text and parsed values too', async () => {
+    const allowances: ReturnType<typeof allowance>[] = [];
+    const s = await bodyServer(async (req) => {
+      const a = allowance(1000);
+      allowances.push(a);
+      setBodyAllowance(req, a);
+      return String((await readBody(req, 1 << 20, { json: true })).length);
+    });
+    try {
+      assert.equal((await s.send([Buffer.alloc(300)], false)).text, '300');
+      assert.deepEqual(allowances[0]!.takes, [300 * (1 + JSON_COPIES)]);
+      assert.equal((await s.send([Buffer.alloc(400)], false)).status, 503);
+      assert.equal((await s.send([Buffer.alloc(100), Buffer.alloc(100)], true)).text, '200');
+      assert.deepEqual(allowances[2]!.takes, [300, 300]);
     } finally {
       await s.close();
     }
@@ -209,7 +228,7 @@ spec:
 `);
   });
   after(async () => {
-    await t.close();
+    await t?.close();
     await new Promise<void>((r) => upstream.close(() => r()));
   });
 

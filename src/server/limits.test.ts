@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
-import { readBody } from '../http/body.ts';
+import { JSON_COPIES, parseAIBody, readBody } from '../http/body.ts';
 import { sendError } from '../http/respond.ts';
 import { toGatewayError } from '../errors.ts';
 import type { DataPlane } from './data-plane.ts';
@@ -22,8 +22,12 @@ const MiB = 1024 * 1024;
 interface ChildConfig {
   readonly bodies: number;
   readonly budgetBytes: number;
-  /** 'prealloc': readBody as it is; 'chunks': the old reader (chunks, then Buffer.concat), for comparison. */
-  readonly reader: 'prealloc' | 'chunks';
+  /**
+   * 'prealloc': readBody as it is; 'chunks': the old reader (chunks, then Buffer.concat), for
+   * comparison; 'ai': readBody({json: true}) then parseAIBody, holding the bytes and the parsed body,
+   * as the route stage does for AI requests.
+   */
+  readonly reader: 'prealloc' | 'chunks' | 'ai';
 }
 
 interface ChildReport {
@@ -52,6 +56,7 @@ async function child(config: ChildConfig): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const held: Buffer[] = [];
+  const parsed: unknown[] = [];
   const answers: (() => void)[] = [];
   let refused = 0;
   let peak = 0;
@@ -69,9 +74,10 @@ async function child(config: ChildConfig): Promise<void> {
   };
   const plane = {
     handle(req: IncomingMessage, res: ServerResponse) {
-      const reading = config.reader === 'prealloc' ? readBody(req, 64 * MiB) : chunksReader(req);
+      const reading = config.reader === 'chunks' ? chunksReader(req) : readBody(req, 64 * MiB, { json: config.reader === 'ai' });
       reading.then(
         (body) => {
+          if (config.reader === 'ai') parsed.push(parseAIBody(body).json);
           if (req.url === '/warmup') return res.end('warm');
           held.push(body);
           answers.push(() => res.end(String(body.length)));
@@ -106,6 +112,10 @@ async function child(config: ChildConfig): Promise<void> {
 
 /** Runs the scenario in a child process and returns its report. */
 async function runScenario(config: ChildConfig, bodyBytes: number): Promise<ChildReport> {
+  const chat = (bytes: number) => {
+    const envelope = '{"model":"m","messages":[{"role":"user","content":""}]}';
+    return Buffer.from(envelope.replace('""', JSON.stringify('a'.repeat(bytes - envelope.length))));
+  };
   const proc = fork(new URL(import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     env: { ...process.env, SLUICE_RSS_CHILD: JSON.stringify(config) },
@@ -133,10 +143,10 @@ async function runScenario(config: ChildConfig, bodyBytes: number): Promise<Chil
     const port = await next<number>('port');
     const base = `http://127.0.0.1:${port}`;
     // Warm up the paths, then let the child take its baseline.
-    for (let i = 0; i < 3; i++) await (await request(`${base}/warmup`, { method: 'POST', body: Buffer.alloc(64 * 1024) })).body.text();
+    for (let i = 0; i < 3; i++) await (await request(`${base}/warmup`, { method: 'POST', body: config.reader === 'ai' ? chat(64 * 1024) : Buffer.alloc(64 * 1024) })).body.text();
     proc.send('go');
     await next('measuring');
-    const body = Buffer.alloc(bodyBytes, 0x61);
+    const body = config.reader === 'ai' ? chat(bodyBytes) : Buffer.alloc(bodyBytes, 0x61);
     const sent = Array.from({ length: config.bodies }, () =>
       request(`${base}/`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' }, headersTimeout: 100_000, bodyTimeout: 100_000 }).then((r) => r.body.text().then(() => r.statusCode)),
     );
@@ -198,6 +208,14 @@ if (childConfig !== undefined) {
       assert.equal(r.admitted, 8, describeReport(r));
       assert.equal(r.refused, 12, describeReport(r));
       assert.ok(r.peakRss - r.baselineRss <= 1.2 * DEFAULT_BODY_MEMORY_BYTES, describeReport(r));
+    });
+
+    it('AI bodies (read, then parsed) are charged three times their size: RSS stays within 1.2x what the budget granted (child process)', { timeout: 120_000 }, async (t) => {
+      const r = await runScenario({ bodies: 20, budgetBytes: 1024 * MiB, reader: 'ai' }, 30 * MiB);
+      t.diagnostic(describeReport(r));
+      const granted = r.heldBytes * (1 + JSON_COPIES);
+      assert.equal(r.admitted, Math.floor((1024 * MiB) / (30 * MiB * (1 + JSON_COPIES))), describeReport(r));
+      assert.ok(r.peakRss - r.baselineRss <= 1.2 * granted, `${describeReport(r)}; granted ${(granted / MiB).toFixed(0)} MiB`);
     });
 
     if (process.env['SLUICE_RSS_COMPARE']) {
