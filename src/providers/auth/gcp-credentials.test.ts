@@ -193,6 +193,16 @@ describe('GCPCredentials', () => {
     }
   });
 
+  test("the key's own token_uri is where the token comes from, when no endpoint is forced", async () => {
+    const own = JSON.stringify({ ...JSON.parse(first.json), token_uri: `${server.url}/token` });
+    const result = createUpstreamAuth(policy(SPEC), { secrets: () => ({ 'service_account.json': own }), now: fakeClock().now });
+    assert.ok('auth' in result, JSON.stringify(result));
+    const req = vertexDraft('publishers/google/models/g:generateContent');
+    await result.auth.apply(req);
+    assert.equal(req.headers['authorization'], 'Bearer ya29.token-1-for-gateway');
+    assert.equal(server.requests.length, 1);
+  });
+
   test('config problems name field and fix, never key content', () => {
     const noKey = createUpstreamAuth(policy(SPEC), { secrets: () => ({ 'key.json': first.json }) });
     assert.ok('problems' in noKey);
@@ -237,7 +247,9 @@ describe('GCPCredentials', () => {
   });
 
   test('parseServiceAccount', () => {
-    assert.deepEqual(parseServiceAccount(first.json), { email: first.email, key: first.privatePem });
+    assert.deepEqual(parseServiceAccount(first.json), { email: first.email, key: first.privatePem, tokenUri: 'https://oauth2.googleapis.com/token' });
+    const noUri = JSON.stringify({ client_email: first.email, private_key: first.privatePem, token_uri: 'file:///etc/passwd' });
+    assert.deepEqual(parseServiceAccount(noUri), { email: first.email, key: first.privatePem, tokenUri: undefined });
     assert.deepEqual(parseServiceAccount('[]'), { reason: 'is not a JSON object' });
     assert.deepEqual(parseServiceAccount('{"client_email":"a@b"}'), { reason: 'lacks a PEM private_key' });
     assert.deepEqual(parseServiceAccount('{"private_key":"-----BEGIN PRIVATE KEY-----"}'), { reason: 'lacks client_email' });

@@ -27,6 +27,8 @@ const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 interface ServiceAccount {
   readonly email: string;
   readonly key: string;
+  /** The key's own token endpoint (`token_uri`), when it names one. */
+  readonly tokenUri?: string | undefined;
 }
 
 /** The fields of a service-account key that sign the assertion, or why it is not one (no content). */
@@ -48,7 +50,8 @@ export function parseServiceAccount(raw: string): ServiceAccount | { reason: str
   const key = o['private_key'];
   if (typeof email !== 'string' || email === '') return { reason: 'lacks client_email' };
   if (typeof key !== 'string' || !key.includes('PRIVATE KEY')) return { reason: 'lacks a PEM private_key' };
-  return { email, key };
+  const tokenUri = typeof o['token_uri'] === 'string' && /^https?:\/\//.test(o['token_uri']) ? o['token_uri'] : undefined;
+  return { email, key, tokenUri };
 }
 
 /** Sends the token request to `url` (Google's endpoint, or a test double) without gaxios' retries. */
@@ -78,11 +81,14 @@ class GCPCredentialsAuth implements UpstreamAuth {
   readonly #prefix: string;
   readonly #key: SecretSource;
   readonly #endpoint: string;
+  /** A token endpoint the deps force (tests); otherwise the key's token_uri, else Google's. */
+  readonly #endpointOverride: string | undefined;
   readonly #tokens: TokenCache;
   #account: { readonly raw: string; readonly account: ServiceAccount } | undefined;
 
-  constructor(source: string, projectName: string, region: string, key: SecretSource, endpoint: string, now: () => number) {
+  constructor(source: string, projectName: string, region: string, key: SecretSource, endpoint: string, now: () => number, endpointOverride?: string) {
     this.source = source;
+    this.#endpointOverride = endpointOverride;
     this.#prefix = `/v1/projects/${encodeURIComponent(projectName)}/locations/${encodeURIComponent(region)}/`;
     this.#key = key;
     this.#endpoint = endpoint;
@@ -115,7 +121,7 @@ class GCPCredentialsAuth implements UpstreamAuth {
   async #fetchToken(): Promise<FetchedToken> {
     const account = this.#account?.account;
     if (account === undefined) throw upstreamAuthFailed(this.source, 'no service-account key');
-    const jwt = new JWT({ email: account.email, key: account.key, scopes: [GCP_CLOUD_PLATFORM_SCOPE], transporter: new TokenTransport(this.#endpoint) });
+    const jwt = new JWT({ email: account.email, key: account.key, scopes: [GCP_CLOUD_PLATFORM_SCOPE], transporter: new TokenTransport(this.#endpointOverride ?? account.tokenUri ?? this.#endpoint) });
     let credentials: Credentials;
     try {
       credentials = await jwt.authorize();
@@ -175,6 +181,6 @@ export function createGCPCredentialsAuth(build: PolicyBuild): UpstreamAuth | und
     }
   }
   if (key === undefined || build.failed) return undefined;
-  const endpoint = build.deps.tokenEndpoints?.gcp ?? GOOGLE_TOKEN_ENDPOINT;
-  return new GCPCredentialsAuth(build.label, projectName, region, key, endpoint, build.now);
+  // A forced endpoint (tests) wins; otherwise the key's own token_uri, else Google's.
+  return new GCPCredentialsAuth(build.label, projectName, region, key, GOOGLE_TOKEN_ENDPOINT, build.now, build.deps.tokenEndpoints?.gcp);
 }
