@@ -77,6 +77,7 @@ export function chooseBackendStage(options: ChooseBackendOptions) {
       set: {},
       body: ctx.body ?? (ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : ctx.req),
       response: undefined,
+      credential: undefined,
       responseHeaders: filters?.responseHeaders ?? rule.filters.responseHeaders,
     };
     return next();

@@ -3,7 +3,7 @@
 // (a missing Secret or key, an unreadable file, a region that does not match the endpoint) is a config
 // error naming the resource, the field and the fix, and leaves the policy not Accepted. A secret's
 // value never appears in a problem or a condition.
-import { createUpstreamAuth, decodeSecretData } from '../providers/auth/index.ts';
+import { createUpstreamAuth, decodeSecretData, upstreamAuthFailed } from '../providers/auth/index.ts';
 import type { AuthTarget } from '../providers/auth/index.ts';
 import type { BackendSecurityPolicy } from '../config/schemas/index.ts';
 import { resourceLabel } from '../config/validate.ts';
@@ -47,6 +47,11 @@ export function compileCredentials(ctx: Ctx, statuses: ResourceStatus[]): Creden
       for (const p of result.problems) ctx.problems.push({ ...p, resource: p.resource ?? label });
       const first = result.problems.find((p) => p.severity === 'error');
       statuses.push({ kind: 'BackendSecurityPolicy', namespace: policy.namespace, name: policy.name, conditions: [condition('Accepted', 'False', 'Invalid', first ? `${first.field ? first.field + ': ' : ''}${first.message}` : 'not accepted')] });
+      // Fail closed: a backend whose credential policy is not Accepted is not sent unsigned (the
+      // provider would answer 401 and the client would see the provider's words, or worse, an open
+      // upstream would answer); every attempt fails upstream_auth_failed naming the policy.
+      const refused = refusedAuth(policy.object.spec.type, label);
+      for (const t of targets) if (!out.has(t)) out.set(t, refused);
       continue;
     }
     for (const w of result.warnings) ctx.problems.push({ ...w, resource: w.resource ?? label });
@@ -61,6 +66,17 @@ export function compileCredentials(ctx: Ctx, statuses: ResourceStatus[]): Creden
     statuses.push({ kind: 'BackendSecurityPolicy', namespace: policy.namespace, name: policy.name, conditions: [ok('Accepted', `${policy.object.spec.type} credential for ${targets.join(', ') || 'no target'}`)] });
   }
   return out;
+}
+
+/** The credential of a policy that is not Accepted: every apply fails, naming the policy. */
+function refusedAuth(type: string, source: string): UpstreamAuth {
+  return {
+    type,
+    source,
+    apply() {
+      throw upstreamAuthFailed(source, 'the policy is not Accepted (see `sluice status`); requests to its backends are refused rather than sent without a credential');
+    },
+  };
 }
 
 /** The upstream hosts of the targeted AIServiceBackends (for the AWS region check). */

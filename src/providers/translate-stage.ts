@@ -61,6 +61,7 @@ export function translateStage() {
       const draft = { method: ctx.method, origin: plan.origin, path: plan.path, headers: plan.set, body: out.body };
       await auth.apply(draft);
       plan.path = draft.path;
+      plan.credential = auth.source;
     }
     return next();
   };

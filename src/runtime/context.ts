@@ -53,6 +53,12 @@ export interface UpstreamPlan {
   response: ResponseTranslator | undefined;
   /** ResponseHeaderModifier of the rule or backendRef. */
   responseHeaders: HeaderOps | undefined;
+  /**
+   * The resource whose credential the gateway put on this request (`BackendSecurityPolicy ns/name`),
+   * set by the translate stage. A 401/403 answer is then the gateway's credential failing, not the
+   * client's: the send stage turns it into `upstream_auth_failed` and the forward stage fails over.
+   */
+  credential: string | undefined;
 }
 
 /** One try at an upstream (the forward stage makes one or more). */

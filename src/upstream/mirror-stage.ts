@@ -34,6 +34,7 @@ export function mirrorStage(options: MirrorStageOptions) {
         body: ctx.body,
         response: undefined,
         responseHeaders: undefined,
+        credential: undefined,
       };
       sendMirror(options.pools, ctx.method, plan, rule.requestTimeoutMs, ctx.id);
     }

@@ -75,6 +75,7 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
     let settled = false;
     let status = 0;
     let discard = false;
+    let credentialRefused = false;
     let errorChunks: Buffer[] | undefined;
     let errorSize = 0;
     let upstreamHead: IncomingHttpHeaders = {};
@@ -136,6 +137,13 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
           attempt.retryAfterMs = retryAfterMs(typeof ra === 'string' ? ra : undefined);
           return;
         }
+        if (plan.credential !== undefined && (statusCode === 401 || statusCode === 403)) {
+          // The provider refused the gateway's own credential: the client's answer is a 502 naming the
+          // backend and the policy (never the provider's words: some echo part of the key).
+          discard = true;
+          credentialRefused = true;
+          return;
+        }
         upstreamHead = fromUpstream as IncomingHttpHeaders;
         if (translator && (statusCode < 200 || statusCode >= 300)) {
           errorChunks = [];
@@ -186,6 +194,9 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         }
       },
       onResponseEnd() {
+        if (credentialRefused) {
+          return finish(new GatewayError('upstream_auth_failed', `${backendName(ctx)} refused the credential from ${plan.credential} (HTTP ${status}); check the key or role that policy holds`));
+        }
         if (discard) {
           attempt.retryStatus = status;
           return finish();

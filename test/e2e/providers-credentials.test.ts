@@ -261,7 +261,6 @@ spec:
 
   it(
     'served anyway (invalidReferences: serve, as a controller does): the backend of a refused policy fails closed, the client\'s key is not forwarded',
-    { todo: "compileCredentials (src/compile/credentials.ts) skips a refused policy's targets, so the AIServiceBackend has no credential: the translate stage then strips nothing and the client's Authorization reaches the provider, and the request is sent without the gateway's key" },
     async () => {
       const seen: IncomingHttpHeaders[] = [];
       const upstream = createServer((req, res) => {
@@ -299,8 +298,10 @@ spec:
         });
         const text = await res.text();
         for (const h of seen) assert.ok(!JSON.stringify(h).includes('sk-client-must-not-leave'), `the provider received the client's key: ${JSON.stringify(h)}`);
-        assert.ok(res.status >= 500, `status ${res.status}: ${text}`);
+        assert.equal(res.status, 502, text);
+        assert.equal(seen.length, 0, 'nothing is sent to the backend of a refused policy');
         assert.match(text, /BackendSecurityPolicy default\/anthropic-key/);
+        assert.match(text, /not Accepted/);
       } finally {
         await tg.close();
         await new Promise<void>((resolve) => upstream.close(() => resolve()));
@@ -455,31 +456,31 @@ describe("a provider refusing the gateway's credential", () => {
     it(`${c.model}: an error in the OpenAI shape, whole and streamed, without the key`, async () => {
       for (const stream of [false, true]) {
         const r = await refusal(c.model, stream);
-        // Today the provider's status and message pass on; a gateway that says whose credential was
-        // refused may answer 502 instead (see the todo below).
-        assert.ok(r.status === c.status || r.status === 502, `status ${r.status}: ${r.raw}`);
+        // The provider's 401/403 is the gateway's credential failing: a 502 that names the backend.
+        assert.equal(r.status, 502, r.raw);
         const error = r.body['error'] as Record<string, unknown> | undefined;
         assert.ok(error, r.raw);
         assert.deepEqual(Object.keys(error).filter((k) => ['message', 'type', 'param', 'code'].includes(k)).sort(), ['code', 'message', 'param', 'type']);
         assert.equal(typeof error['message'], 'string');
-        if (r.status === c.status) assert.match(String(error['message']), c.says);
+        assert.equal(error['code'], 'upstream_auth_failed');
+        assert.ok(String(error['message']).includes(`HTTP ${c.status}`), String(error['message']));
         for (const s of [...c.secrets, CLIENT_KEY]) assert.ok(!r.raw.includes(s), `the answer holds a secret: ${r.raw}`);
       }
       // The official client raises it as an APIError.
       await assert.rejects(client().chat.completions.create({ model: c.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }), (e: unknown) => {
         assert.ok(e instanceof OpenAI.APIError);
-        assert.ok(e.status === c.status || e.status === 502);
+        assert.equal(e.status, 502);
         return true;
       });
     });
 
     it(
       `${c.model}: the answer names the backend whose credential was refused, and no part of the key`,
-      { todo: "upstream 401/403 bodies are passed on as the provider wrote them (src/upstream/send.ts onResponseEnd → translator.error): nothing names the AIServiceBackend or its BackendSecurityPolicy, so the client reads it as its own key's refusal; OpenAI-style masked keys ('vllm-***-key') pass through" },
       async () => {
         const r = await refusal(c.model, false);
         const message = String((r.body['error'] as Record<string, unknown> | undefined)?.['message']);
         assert.ok(message.includes(c.backend), message);
+        assert.ok(message.includes(`BackendSecurityPolicy default/${c.model}`), message);
         for (const s of c.secrets) for (const f of fragments(s)) assert.ok(!r.raw.includes(f), `the answer holds part of a key (${f}): ${r.raw}`);
       },
     );
@@ -491,13 +492,9 @@ describe("a provider refusing the gateway's credential", () => {
       assert.ok(e instanceof Anthropic.APIError);
       const body = e.error as { type?: string; error?: { type?: string; message?: string } } | undefined;
       assert.equal(body?.type, 'error');
-      if (e.status === 403) {
-        assert.equal(body?.error?.type, 'permission_error');
-        assert.match(String(body?.error?.message), /InvalidSignatureException/);
-      } else {
-        assert.equal(e.status, 502);
-        assert.match(String(body?.error?.message), /AIServiceBackend default\/bedrock-wrong-region/);
-      }
+      assert.equal(e.status, 502);
+      assert.equal(body?.error?.type, 'api_error');
+      assert.match(String(body?.error?.message), /AIServiceBackend default\/bedrock-wrong-region refused the credential from BackendSecurityPolicy default\/bedrock-wrong-region \(HTTP 403\)/);
       assert.ok(!JSON.stringify(body).includes(AWS_SECRET));
       return true;
     });

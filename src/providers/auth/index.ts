@@ -16,6 +16,7 @@ import { CredentialUnavailable } from './sources.ts';
 export type { AuthTarget, PolicyInput, UpstreamAuthDeps } from './policy.ts';
 export type { Environment, SecretLookup, SecretSource, Unavailable } from './sources.ts';
 export { CredentialUnavailable, decodeSecretData, envSource, fileSource, secretKeySource } from './sources.ts';
+export { upstreamAuthFailed } from './policy.ts';
 
 export type CreateUpstreamAuthResult =
   /** Accepted; `warnings` says what of the policy is read only in part (e.g. a default chain). */
