@@ -17,6 +17,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TranslatedError } from '../../runtime/translator.ts';
 import { isObject, str } from './anthropic-shapes.ts';
+import { withRetryAfter } from './retry-after.ts';
 
 export interface UpstreamError {
   readonly message: string;
@@ -48,12 +49,6 @@ export function readUpstreamError(headers: IncomingHttpHeaders, body: Buffer): U
     if (message !== undefined) return { message, type: awsType ?? str(json['type']), anthropicShaped: false };
   }
   return { message: text.trim().slice(0, 300) || '(empty body)', type: awsType, anthropicShaped: false };
-}
-
-/** Adds the upstream's `retry-after` (Anthropic sends it on 429 and 529) for the client to see. */
-function withRetryAfter(out: TranslatedError, headers: IncomingHttpHeaders): TranslatedError {
-  const retry = headers['retry-after'];
-  return typeof retry === 'string' && retry.length > 0 ? { ...out, headers: { 'retry-after': retry } } : out;
 }
 
 /** The client-facing status for an upstream status (policy above). */

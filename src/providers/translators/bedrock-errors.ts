@@ -21,6 +21,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TranslatedError } from '../../runtime/translator.ts';
 import { formatSse } from '../streaming/sse.ts';
+import { withRetryAfter } from './retry-after.ts';
 
 export type BedrockClientSchema = 'OpenAI' | 'Anthropic';
 
@@ -142,8 +143,7 @@ export function translateBedrockError(schema: BedrockClientSchema, status: numbe
   const rid = headers['x-amzn-requestid'];
   const out = { status: clientStatus, contentType: 'application/json', body: errorJson(schema, clientStatus, type, message, typeof rid === 'string' ? rid : undefined) };
   // A `retry-after` the backend sent (throttling, unavailability) is the client's best hint.
-  const retryAfter = headers['retry-after'];
-  return typeof retryAfter === 'string' && /^\d+$/.test(retryAfter.trim()) ? { ...out, headers: { 'retry-after': retryAfter.trim() } } : out;
+  return withRetryAfter(out, headers);
 }
 
 /** The HTTP status a ConverseStream exception stands for (ConverseStreamOutput member docs). */

@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError, errorBody } from '../../errors.ts';
 import type { TranslatedError } from '../../runtime/translator.ts';
 import { isObject, num, str } from './gemini-wire.ts';
+import { withRetryAfter } from './retry-after.ts';
 
 interface ParsedError {
   readonly message: string;
@@ -96,21 +97,21 @@ function upstreamFailure(status: number, message: string, schema: 'OpenAI' | 'Ge
 }
 
 /** Any upstream error (Google, Azure or OpenAI shaped) → the OpenAI client shape. */
-export function toOpenAIError(status: number, _headers: IncomingHttpHeaders, body: Buffer): TranslatedError {
+export function toOpenAIError(status: number, headers: IncomingHttpHeaders, body: Buffer): TranslatedError {
   const e = parseUpstreamError(body);
-  if (status >= 500) return upstreamFailure(status, e.message, 'OpenAI');
+  if (status >= 500) return withRetryAfter(upstreamFailure(status, e.message, 'OpenAI'), headers);
   const out = { error: { message: e.message, type: e.type ?? openAIErrorType(status), param: e.param ?? null, code: e.code ?? null } };
-  return { status, contentType: 'application/json', body: JSON.stringify(out) };
+  return withRetryAfter({ status, contentType: 'application/json', body: JSON.stringify(out) }, headers);
 }
 
 /** Any upstream error (OpenAI or Google shaped) → the Google shape Gemini clients read. */
-export function toGoogleError(status: number, _headers: IncomingHttpHeaders, body: Buffer): TranslatedError {
+export function toGoogleError(status: number, headers: IncomingHttpHeaders, body: Buffer): TranslatedError {
   const e = parseUpstreamError(body);
-  if (status >= 500) return upstreamFailure(status, e.message, 'Gemini');
+  if (status >= 500) return withRetryAfter(upstreamFailure(status, e.message, 'Gemini'), headers);
   // A Google body keeps its own status name (Vertex answers some 400s with FAILED_PRECONDITION).
   const name = e.code !== undefined && /^[A-Z][A-Z_]+$/.test(e.code) ? e.code : googleStatusName(status);
   const out = { error: { code: status, message: e.message, status: name } };
-  return { status, contentType: 'application/json', body: JSON.stringify(out) };
+  return withRetryAfter({ status, contentType: 'application/json', body: JSON.stringify(out) }, headers);
 }
 
 /** A Google error event for a Gemini client's stream (`@google/genai` raises it as an ApiError). */

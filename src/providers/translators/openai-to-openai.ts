@@ -11,6 +11,7 @@ import { emptyUsage, setUsage } from '../../runtime/usage.ts';
 import type { TokenUsage } from '../../runtime/usage.ts';
 import { fromOpenAIUsage } from '../openai-usage.ts';
 import { SseParser, formatSse } from '../streaming/sse.ts';
+import { withRetryAfter } from './retry-after.ts';
 import type { SseEvent } from '../streaming/sse.ts';
 
 const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings', responses: '/responses' };
@@ -62,10 +63,10 @@ export const openAIToOpenAI: Translator = {
 export function openAIErrorPassThrough(status: number, headers: IncomingHttpHeaders, body: Buffer): TranslatedError {
   if (status < 500) {
     const type = headers['content-type'];
-    return { status, contentType: typeof type === 'string' ? type : 'application/json', body: body.toString('utf8') };
+    return withRetryAfter({ status, contentType: typeof type === 'string' ? type : 'application/json', body: body.toString('utf8') }, headers);
   }
   const err = new GatewayError('upstream_error', `the backend answered ${status}: ${upstreamMessage(body.toString('utf8'))}`);
-  return { status: err.status, contentType: 'application/json', body: errorBody(err) };
+  return withRetryAfter({ status: err.status, contentType: 'application/json', body: errorBody(err) }, headers);
 }
 
 /** The message inside an OpenAI- or Anthropic-shaped error body, else the raw text (trimmed). */
