@@ -31,6 +31,12 @@ export interface BodyAllowance {
 
 const ALLOWANCE = Symbol.for('sluice.bodyAllowance');
 const CUT = Symbol.for('sluice.bodyCut');
+const RECEIVED = Symbol.for('sluice.bodyReceived');
+
+/** Bytes of the body readBody has received so far (0 before it started; the listener judges the pace of large uploads by it). */
+export function bodyReceived(req: IncomingMessage): number {
+  return (req as unknown as Record<symbol, number | undefined>)[RECEIVED] ?? 0;
+}
 
 /** Gives `req` an allowance from the body budget (the listener does, for every request). */
 export function setBodyAllowance(req: IncomingMessage, allowance: BodyAllowance): void {
@@ -113,8 +119,10 @@ export function readBody(req: IncomingMessage, maxBytes: number, options: ReadBo
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const progress = req as unknown as Record<symbol, number>;
     function onData(chunk: Buffer): void {
       if (settled) return;
+      progress[RECEIVED] = size + chunk.length;
       if (whole) {
         // HTTP/1 framing never delivers more than content-length; an HTTP/2 peer might.
         if (size + chunk.length > whole.length) {

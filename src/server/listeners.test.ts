@@ -32,7 +32,7 @@ function fakeDataPlane() {
     handle(req: IncomingMessage, res: ServerResponse) {
       seen++;
       for (const w of waiters.splice(0)) w();
-      readBody(req, 1 << 20).then(
+      readBody(req, 64 << 20).then(
         (body) => {
           const answer = () => {
             res.writeHead(200, { 'content-type': 'text/plain' });
@@ -197,6 +197,18 @@ describe('ListenerSet limits', () => {
       assert.match(text, /^HTTP\/1\.1 408 /);
     });
   }
+
+  it('a large body holding budget that falls behind the pace its timeout implies is cut early, with 408', async () => {
+    const budget = new BodyMemoryBudget(64 << 20);
+    const { port } = await started({ bodyTimeoutMs: 4000, bodyBudget: budget });
+    const c = await open(port);
+    // 2 MiB declared (taken from the budget at once), 100 KB sent, then nothing.
+    c.socket.write(post('/', 2 << 20) + 'x'.repeat(100_000));
+    const text = await c.closed;
+    assert.deepEqual(statuses(text), [408]);
+    assert.match(text, /arrived too slowly \(100000 of 2097152 bytes after \d+ ms; a body must arrive within 4000 ms\)/);
+    await eventually(() => budget.held === 0);
+  });
 
   it('h2c port: a connection that never sends a byte is closed', async () => {
     const { port } = await started({ headersTimeoutMs: 300 }, h2cBinding);

@@ -5,7 +5,8 @@
 // place, and closes servers for ports no longer used (their in-flight requests and streams finish).
 //
 // Every port holds clients to the same limits (ListenerOptions, defaults below): the header block and
-// the body must each arrive within a time (408, or the connection closed when HTTP allows no answer),
+// the body must each arrive within a time (408, or the connection closed when HTTP allows no answer;
+// a large body holding body budget must also keep the pace that finishes it in time),
 // a connection serves a bounded number of requests and stays idle a bounded time, a connection and a
 // client address each have a bounded number of requests (or gRPC streams) in progress (429), and
 // every request gets an allowance from the process's budget for bodies held in memory (limits.ts).
@@ -21,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { SecureContext } from 'node:tls';
 import { GatewayError, errorBody } from '../errors.ts';
-import { markBodyCut, setBodyAllowance } from '../http/body.ts';
+import { bodyReceived, markBodyCut, setBodyAllowance } from '../http/body.ts';
 import { requestIdOf } from '../http/headers.ts';
 import { sendError } from '../http/respond.ts';
 import type { PortBinding, TlsCertificate } from '../runtime/snapshot.ts';
@@ -33,7 +34,10 @@ import type { BodyMemoryBudget } from './limits.ts';
 export interface ListenerOptions {
   /** Time to receive a request's header block, from its first byte (or the connection's start) (408). Default 60 s. */
   readonly headersTimeoutMs?: number | undefined;
-  /** Time to receive a request's body once its headers are in (408, or the connection cut). Default 60 s. */
+  /**
+   * Time to receive a request's body once its headers are in (408, or the connection cut). Default 60 s.
+   * A body of 1 MiB or more that holds body budget must also keep the pace that finishes it in this time.
+   */
   readonly bodyTimeoutMs?: number | undefined;
   /** Time an HTTP/1.1 keep-alive connection may stay idle between requests. Default 65 s. */
   readonly keepAliveTimeoutMs?: number | undefined;
@@ -85,6 +89,21 @@ interface CertificateContexts {
 const IN_FLIGHT = Symbol('sluice.inFlight');
 type CountedSocket = Socket & { [IN_FLIGHT]?: number };
 
+/** Bodies declared at least this large must keep pace (see #checkPace). */
+const PACED_BODY_BYTES = 1024 * 1024;
+/** Seconds a paced body may lag before its pace is judged. */
+const PACE_GRACE_MS = 3000;
+
+/** An upload whose body holds a share of the body budget: it must arrive at a pace that finishes within the body timeout. */
+interface PacedUpload {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly socket: CountedSocket | undefined;
+  readonly declared: number;
+  readonly startedAt: number;
+  readonly held: () => number;
+}
+
 export class ListenerSet {
   readonly #bound = new Map<number, Bound>();
   readonly #host: string;
@@ -94,6 +113,9 @@ export class ListenerSet {
   readonly #refuse: (req: IncomingMessage, res: ServerResponse, port: number, err: GatewayError) => void;
   /** Requests and gRPC streams in progress by client address. */
   readonly #perClient = new Map<string, number>();
+  /** Large uploads holding body budget, checked for pace every second. */
+  readonly #paced = new Set<PacedUpload>();
+  #paceTimer: NodeJS.Timeout | undefined;
   /** node:http server options (HTTP/1.1). */
   readonly #http1: { keepAliveTimeout: number; requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number };
 
@@ -157,15 +179,26 @@ export class ListenerSet {
     const handle = this.#budget.open();
     setBodyAllowance(req, handle.allowance);
     let timer: NodeJS.Timeout | undefined;
+    let paced: PacedUpload | undefined;
     if (limits.bodyTimeoutMs > 0 && !req.complete) {
-      timer = setTimeout(() => this.#cutBody(req, res, socket), limits.bodyTimeoutMs);
-      req.once('end', () => clearTimeout(timer));
+      timer = setTimeout(() => this.#cutBody(req, res, socket, `the request body did not arrive within ${limits.bodyTimeoutMs} ms`), limits.bodyTimeoutMs);
+      const declared = Number(req.headers['content-length']);
+      if (declared >= PACED_BODY_BYTES) {
+        paced = { req, res, socket, declared, startedAt: performance.now(), held: () => handle.held };
+        this.#paced.add(paced);
+        this.#paceTimer ??= setInterval(() => this.#checkPace(), Math.max(50, Math.min(1000, Math.floor(limits.bodyTimeoutMs / 20)))).unref();
+      }
+      req.once('end', () => {
+        clearTimeout(timer);
+        if (paced) this.#unpace(paced);
+      });
     }
     let done = false;
     const end = () => {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
+      if (paced) this.#unpace(paced);
       handle.close();
       if (socket) {
         socket.off('close', end);
@@ -185,21 +218,55 @@ export class ListenerSet {
     else this.#perClient.set(address, n);
   }
 
+  #unpace(p: PacedUpload): void {
+    this.#paced.delete(p);
+    if (this.#paced.size === 0 && this.#paceTimer) {
+      clearInterval(this.#paceTimer);
+      this.#paceTimer = undefined;
+    }
+  }
+
+  /**
+   * A large body holds its declared size of the body budget from its first byte (http/body.ts), so a
+   * client trickling it would hold budget others need, for as long as the body timeout allows. Once
+   * the body reader has taken its share, the body must arrive at least at the pace that finishes it
+   * within the body timeout (after a grace of a few seconds); one that falls behind is cut as a body
+   * past its timeout is.
+   */
+  #checkPace(): void {
+    const now = performance.now();
+    const timeout = this.#limits.bodyTimeoutMs;
+    for (const p of this.#paced) {
+      if (p.req.complete) {
+        this.#unpace(p);
+        continue;
+      }
+      const elapsed = now - p.startedAt;
+      const grace = Math.min(PACE_GRACE_MS, timeout / 4);
+      if (p.held() === 0 || elapsed < grace) continue;
+      const received = bodyReceived(p.req);
+      const due = (p.declared * (elapsed - grace)) / timeout;
+      if (received < due) {
+        this.#unpace(p);
+        this.#cutBody(p.req, p.res, p.socket, `the request body arrived too slowly (${received} of ${p.declared} bytes after ${Math.round(elapsed)} ms; a body must arrive within ${timeout} ms)`);
+      }
+    }
+  }
+
   /**
    * A body that did not arrive in time. HTTP/1.1: when no answer has started and no earlier answer is
    * still going out on the connection (pipelining), 408 is written on the connection, which is then
    * closed; otherwise the connection is closed. HTTP/2: the stream is reset (CANCEL).
    */
-  #cutBody(req: IncomingMessage, res: ServerResponse, socket: CountedSocket | undefined): void {
+  #cutBody(req: IncomingMessage, res: ServerResponse, socket: CountedSocket | undefined, reason: string): void {
     if (req.complete) return;
-    const ms = this.#limits.bodyTimeoutMs;
-    markBodyCut(req, `the request body did not arrive within ${ms} ms`);
+    markBodyCut(req, reason);
     if (!socket) {
       (req as unknown as Http2ServerRequest).stream.close(h2constants.NGHTTP2_CANCEL);
       return;
     }
     if (!res.headersSent && socket.writable && (socket[IN_FLIGHT] ?? 0) <= 1) {
-      socket.end(timeoutAnswer(`the request body did not arrive within ${ms} ms`, requestIdOf(req.headers)), () => socket.destroy());
+      socket.end(timeoutAnswer(reason, requestIdOf(req.headers)), () => socket.destroy());
       // A peer that does not read its answer is not waited for.
       setTimeout(() => socket.destroy(), 1000).unref();
     } else {
