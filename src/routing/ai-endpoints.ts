@@ -11,6 +11,12 @@ export interface AIEndpoint {
   readonly model?: string | undefined;
   /** Gemini streams by method name (`:streamGenerateContent`). */
   readonly stream?: boolean | undefined;
+  /**
+   * Azure OpenAI clients (`AzureOpenAI`, `/openai/deployments/{deployment}/…?api-version=`): the
+   * deployment is the model, and the client's api-version is its own (each backend's
+   * `schema.version` decides what reaches an Azure upstream), so it is dropped from the query.
+   */
+  readonly azure?: boolean | undefined;
 }
 
 const POST_ENDPOINTS: ReadonlyMap<string, AIEndpoint> = new Map([
@@ -26,6 +32,8 @@ const POST_ENDPOINTS: ReadonlyMap<string, AIEndpoint> = new Map([
 ] as const);
 
 const GEMINI = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const AZURE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
+const AZURE_OPERATIONS: Readonly<Record<string, Operation>> = { 'chat/completions': 'chat', completions: 'completions', embeddings: 'embeddings' };
 
 /** The AI endpoint of a request, or undefined for any other method or path. */
 export function aiEndpointOf(method: string, path: string): AIEndpoint | undefined {
@@ -34,7 +42,19 @@ export function aiEndpointOf(method: string, path: string): AIEndpoint | undefin
   if (e) return e;
   if (path.startsWith('/v1beta/models/')) {
     const m = GEMINI.exec(path);
-    if (m) return { schema: 'Gemini', operation: 'generate', model: decodeURIComponent(m[1]!), stream: m[2] === 'streamGenerateContent' };
+    if (m) return { schema: 'Gemini', operation: 'generate', model: safeDecode(m[1]!), stream: m[2] === 'streamGenerateContent' };
+  } else if (path.startsWith('/openai/deployments/')) {
+    const m = AZURE.exec(path);
+    if (m) return { schema: 'OpenAI', operation: AZURE_OPERATIONS[m[2]!]!, model: safeDecode(m[1]!), azure: true };
   }
   return undefined;
+}
+
+/** A path segment decoded; one that does not decode is taken as written (the route then fails to match it). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

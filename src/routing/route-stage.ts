@@ -56,6 +56,7 @@ export function routeStage(options: RouteStageOptions = {}) {
       const parsed = parseAIBody(raw, endpoint.model);
       ctx.body = raw;
       ctx.json = parsed.json;
+      if (endpoint.azure) azureClientRequest(ctx, parsed.model);
       ctx.originalModel = parsed.model;
       ctx.stream = endpoint.stream ?? parsed.stream;
       ctx.operation = endpoint.operation;
@@ -107,4 +108,18 @@ function safeDecode(s: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An Azure OpenAI client's request in the OpenAI form the translators read: the deployment in the
+ * path is the model (a different `model` in the body is replaced), and the client's api-version
+ * leaves the query.
+ */
+function azureClientRequest(ctx: RequestContext, deployment: string): void {
+  const json = ctx.json!;
+  if (json['model'] !== deployment) {
+    json['model'] = deployment;
+    ctx.body = Buffer.from(JSON.stringify(json));
+  }
+  if (ctx.query !== '') ctx.query = ctx.query.split('&').filter((p) => p !== '' && !/^api-version(=|$)/i.test(p)).join('&');
 }

@@ -122,8 +122,8 @@ export class RequestContext {
   readonly host: string;
   /** The normalised path (no query), as routes match it. */
   path: string;
-  /** Query string without `?` ('' when none). */
-  readonly query: string;
+  /** Query string without `?` ('' when none). The route stage drops an Azure client's `api-version`. */
+  query: string;
   readonly clientAddress: string;
 
   // route stage

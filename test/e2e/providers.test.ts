@@ -367,18 +367,21 @@ describe('examples/providers end to end with the official clients', () => {
       assert.ok(!JSON.stringify(got.headers).includes(CLIENT_KEY));
     });
 
-    it(
-      'the AzureOpenAI class against the gateway (its /openai/deployments/{d}/chat/completions?api-version= path)',
-      { todo: 'the gateway has no Azure OpenAI client endpoint: /openai/deployments/{deployment}/… is not an AI endpoint (src/routing/ai-endpoints.ts), so the request gets 404' },
-      async () => {
-        azureRecorder.seen.length = 0;
-        const client = new AzureOpenAI({ endpoint: base, apiKey: CLIENT_KEY, apiVersion: '2025-01-01-preview', maxRetries: 0 });
-        const c = await client.chat.completions.create({ model: 'azure-recorded', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
-        assert.equal(c.object, 'chat.completion');
-        // The backend's schema.version decides what reaches the provider, whatever the client asked for.
-        assert.equal(azureRecorder.seen[0]?.url, `/openai/deployments/${AZURE_MODEL}/chat/completions?api-version=${AZURE_VERSION}`);
-      },
-    );
+    it('the AzureOpenAI class against the gateway (its /openai/deployments/{d}/chat/completions?api-version= path)', async () => {
+      azureRecorder.seen.length = 0;
+      const client = new AzureOpenAI({ endpoint: base, apiKey: CLIENT_KEY, apiVersion: '2025-01-01-preview', maxRetries: 0 });
+      const c = await client.chat.completions.create({ model: 'azure-recorded', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
+      assert.equal(c.object, 'chat.completion');
+      // The backend's schema.version decides what reaches the provider, whatever the client asked for.
+      assert.equal(azureRecorder.seen[0]?.url, `/openai/deployments/${AZURE_MODEL}/chat/completions?api-version=${AZURE_VERSION}`);
+      assert.equal(azureRecorder.seen[0]?.headers['api-key'], KEYS.AZURE_OPENAI_API_KEY);
+      // The deployment in the path is the model, whatever the body says; the pool gets no api-version.
+      const other = await client.chat.completions.create({ model: POOL_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
+      assert.equal(other.object, 'chat.completion');
+      const embedded = await client.embeddings.create({ model: 'azure-recorded', input: 'hello' });
+      assert.ok(embedded.data[0]!.embedding.length > 0);
+      assert.equal(azureRecorder.seen.at(-1)?.url, `/openai/deployments/${AZURE_MODEL}/embeddings?api-version=${AZURE_VERSION}`);
+    });
   });
 
   describe('@anthropic-ai/sdk on /v1/messages and /anthropic/v1/messages', () => {
