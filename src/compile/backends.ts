@@ -109,7 +109,12 @@ export function resolveAIServiceBackend(ctx: Ctx, asb: Resource<AIServiceBackend
   }
   if (resolved.kind !== 'ok' || resolved.backend.kind !== 'endpoints') return resolved;
   // The AIServiceBackend is the backend clients and logs hear of; its credential travels with it.
-  return { ...resolved, backend: { ...resolved.backend, id, auth: ctx.credentials.get(id) } };
+  const auth = ctx.credentials.get(id);
+  if ((name === 'GCPVertexAI' || name === 'GCPAnthropic') && auth?.type !== 'GCPCredentials') {
+    // Vertex paths start /v1/projects/{project}/locations/{region}/, which only the policy knows.
+    return invalid(id, 'InvalidBackend', `schema ${name} needs a BackendSecurityPolicy of type GCPCredentials targeting it (the policy holds the project and region of Vertex's path, and the token); add one with targetRefs [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${asb.name}}]`);
+  }
+  return { ...resolved, backend: { ...resolved.backend, id, auth } };
 }
 
 export function normalisePrefix(prefix: string): string {
