@@ -234,3 +234,30 @@ export const bedrockDialect: Dialect = {
     ]);
   },
 };
+
+/**
+ * CountTokens (POST /model/{modelId}/count-tokens): `{input: {converse: {messages, system?}}}` or
+ * `{input: {invokeModel: {body}}}` (the InvokeModel body as a blob: base64 of its JSON), answered
+ * `{inputTokens}` with the prompt tokens the same request would have as a generation.
+ */
+export function countTokensOf(body: unknown, modelId: string, parseInvoke: (body: unknown, modelId: string) => GenerationRequest): number {
+  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Body)['input'] : undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('input: must be an object with converse or invokeModel', 'input');
+  const { converse, invokeModel } = input as Body;
+  if (converse !== undefined) {
+    const c = converse as Body;
+    return parseConverseRequest({ messages: c?.['messages'], system: c?.['system'] }, modelId, false).promptTokens;
+  }
+  if (invokeModel !== undefined) {
+    const blob = (invokeModel as Body | null)?.['body'];
+    if (typeof blob !== 'string') throw badRequest('input.invokeModel.body: must be the base64 of the InvokeModel body', 'input');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(blob, 'base64').toString('utf8'));
+    } catch {
+      throw badRequest('input.invokeModel.body: is not base64 of a JSON document', 'input');
+    }
+    return parseInvoke(parsed, modelId).promptTokens;
+  }
+  throw badRequest('input: one of converse or invokeModel is required', 'input');
+}

@@ -9,7 +9,7 @@
 //   vertex     /v1/projects/{project}/locations/{location}/publishers/google/models/{model}:
 //              (generateContent | streamGenerateContent), and …/publishers/anthropic/models/{model}:
 //              (rawPredict | streamRawPredict)  (/v1beta1/… too, the @google/genai default)
-//   bedrock    /model/{modelId}/(converse | converse-stream | invoke | invoke-with-response-stream)
+//   bedrock    /model/{modelId}/(converse | converse-stream | invoke | invoke-with-response-stream | count-tokens)
 //   none       /health, /metrics, /admin/*: never checked
 //
 // Path segments are URL-decoded; a segment that does not decode matches nothing (404).
@@ -91,10 +91,10 @@ export function matchVertexAnthropicPath(path: string): VertexAnthropicPath | un
 
 export interface BedrockPath {
   modelId: string;
-  operation: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream';
+  operation: 'converse' | 'converse-stream' | 'invoke' | 'invoke-with-response-stream' | 'count-tokens';
 }
 
-const BEDROCK = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+const BEDROCK = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/;
 
 export function matchBedrockPath(path: string): BedrockPath | undefined {
   const m = BEDROCK.exec(path);

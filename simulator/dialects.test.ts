@@ -221,6 +221,29 @@ describe('Bedrock Converse', () => {
     await throttled.body.dump();
   });
 
+  it('CountTokens: the prompt tokens the same Converse or InvokeModel request would have', async () => {
+    const messages = [{ role: 'user', content: [{ text: 'Count these words for me please' }] }];
+    const generated = (await (await converse('converse', { system: [{ text: 'Be brief.' }], messages, inferenceConfig: { maxTokens: 1 } })).body.json()) as { usage: { inputTokens: number; cacheReadInputTokens: number } };
+    const counted = await converse('count-tokens', { input: { converse: { system: [{ text: 'Be brief.' }], messages } } });
+    assert.equal(counted.statusCode, 200);
+    const { inputTokens } = (await counted.body.json()) as { inputTokens: number };
+    assert.equal(inputTokens, generated.usage.inputTokens + generated.usage.cacheReadInputTokens);
+
+    const invokeBody = Buffer.from(JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 4, messages: [{ role: 'user', content: 'hello there' }] })).toString('base64');
+    const viaInvoke = await converse('count-tokens', { input: { invokeModel: { body: invokeBody } } });
+    assert.equal(viaInvoke.statusCode, 200);
+    assert.ok(((await viaInvoke.body.json()) as { inputTokens: number }).inputTokens > 0);
+
+    const missing = await converse('count-tokens', { input: {} });
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.headers['x-amzn-errortype'], 'ValidationException');
+    await missing.body.dump();
+    const unknown = await request(sim.url + '/model/unknown-model/count-tokens', { method: 'POST', body: JSON.stringify({ input: { converse: { messages } } }) });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.headers['x-amzn-errortype'], 'ResourceNotFoundException');
+    await unknown.body.dump();
+  });
+
   it('decodes a whole body and rejects a corrupted frame', async () => {
     const res = await converse('converse-stream', { messages: [{ role: 'user', content: [{ text: 'abcd' }] }] });
     const bytes = Buffer.from(await res.body.arrayBuffer());

@@ -11,9 +11,10 @@
 // {"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not
 // exist. …"}}, as Azure answers. Bodies, streams and other errors are the OpenAI dialect's.
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anthropicDialectFor, parseAnthropicRequest } from './anthropic.ts';
-import { bedrockDialect, parseConverseRequest } from './bedrock.ts';
+import { bedrockDialect, countTokensOf, parseConverseRequest } from './bedrock.ts';
 import { bedrockInvokeDialect, parseInvokeRequest } from './bedrock-invoke.ts';
 import { matchAzurePath, matchBedrockPath, matchGeminiPath, matchVertexAnthropicPath } from './cloud-paths.ts';
 import { openAIDialect } from './dialect.ts';
@@ -107,6 +108,12 @@ export async function routeProviderPath(ctx: GenerationContext, p: ProviderReque
       case 'invoke-with-response-stream':
         await handleGeneration(ctx, req, res, parseInvokeRequest(body, bedrock.modelId, bedrock.operation !== 'invoke'), arrivedAt, bedrockInvokeDialect());
         return true;
+      case 'count-tokens': {
+        if (!ctx.catalog.resolve(bedrock.modelId)) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model \`${bedrock.modelId}\` does not exist.`, 'model');
+        const inputTokens = countTokensOf(body, bedrock.modelId, (b, id) => parseInvokeRequest(b, id, false));
+        sendJson(res, 200, { inputTokens }, { 'x-amzn-requestid': randomUUID() });
+        return true;
+      }
     }
   }
   return false;

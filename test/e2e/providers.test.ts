@@ -460,14 +460,13 @@ describe('examples/providers end to end with the official clients', () => {
         });
       });
 
-      it(
-        `${prefix}/v1/messages/count_tokens → Bedrock (CountTokens)`,
-        { todo: 'the simulator serves no Bedrock CountTokens path: POST /model/{id}/count-tokens answers 404 ResourceNotFoundException "no route" (simulator/server.ts), so the translated count never comes back' },
-        async () => {
-          const counted = await anthropic(prefix).messages.countTokens({ model: BEDROCK_MODEL, messages: [{ role: 'user', content: LONG_PROMPT }] });
-          assert.ok(counted.input_tokens > 0);
-        },
-      );
+      it(`${prefix}/v1/messages/count_tokens → Bedrock (CountTokens)`, async () => {
+        const counted = await anthropic(prefix).messages.countTokens({ model: BEDROCK_MODEL, messages: [{ role: 'user', content: LONG_PROMPT }] });
+        assert.ok(counted.input_tokens > 0);
+        // The same count as the provider's own answer to the same messages.
+        const converse = await anthropic(prefix).messages.create({ model: BEDROCK_MODEL, max_tokens: 1, messages: [{ role: 'user', content: LONG_PROMPT }] });
+        assert.equal(counted.input_tokens, converse.usage.input_tokens + (converse.usage.cache_read_input_tokens ?? 0) + (converse.usage.cache_creation_input_tokens ?? 0));
+      });
     }
   });
 
