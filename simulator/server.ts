@@ -8,6 +8,7 @@
 //   POST /v1/messages/count_tokens                Anthropic token count
 //   POST /model/{id}/converse, …/converse-stream  Bedrock Converse / ConverseStream (bedrock.ts)
 //   POST /model/{id}/invoke, …/invoke-with-response-stream   Claude on Bedrock (bedrock-invoke.ts)
+//   POST /model/{id}/count-tokens                 Bedrock CountTokens (bedrock.ts countTokensOf)
 //   POST /openai/deployments/{d}/chat/completions | completions | embeddings   Azure OpenAI (providers.ts)
 //   POST /v1beta/models/{m}:generateContent | :streamGenerateContent   Gemini Developer API (gemini.ts)
 //   POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent | …   Vertex AI Gemini
