@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { SourceDocument } from './load.ts';
 import { formatPath, redactValues } from './problems.ts';
 import type { Problem } from './problems.ts';
+import { deprecationOf, fieldAdvice, legacyVersionOf, versionsOf } from './legacy-versions.ts';
 import { isIgnoredKind, lookupKind } from './schemas/index.ts';
 
 /** Kinds that have no namespace. */
@@ -83,8 +84,18 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
       problems.push({ severity: 'error', location: doc.locationOf(['items']), resource: 'List', message: 'List documents are not supported: write each item as its own YAML document separated by ---' });
       return;
     }
-    const info = lookupKind(apiVersion, kind);
+    const legacy = legacyVersionOf(apiVersion, kind);
+    const info = lookupKind(legacy?.readAs ?? apiVersion, kind);
+    if (legacy && info) problems.push({ severity: 'warning', location: doc.locationOf(['apiVersion']), resource: label, field: 'apiVersion', message: `${legacy.advice} (deprecated)` });
+    const deprecated = deprecationOf(apiVersion, kind);
+    if (deprecated) problems.push({ severity: 'warning', location: doc.locationOf(['apiVersion']), resource: label, field: 'apiVersion', message: deprecated });
     if (!info) {
+      const versions = versionsOf(kind);
+      if (versions.length > 0) {
+        // A kind Sluice reads, in a version it does not: the user meant this resource, so it is an error.
+        problems.push({ severity: 'error', location: doc.locationOf(['apiVersion']), resource: label, field: 'apiVersion', message: `${apiVersion} is not a version of ${kind} that Sluice reads; it reads ${versions.join(', ')}` });
+        return;
+      }
       if (isIgnoredKind(apiVersion, kind)) {
         ignored.push({ apiVersion, kind, name: rawName, namespace, source: doc });
       } else {
@@ -99,7 +110,8 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
       return;
     }
     if (kind === 'Secret') collectSecretValues(obj, secretValues);
-    const result = info.schema.safeParse(v);
+    // A legacy spelling is read as the version it stands for (the schema checks apiVersion too).
+    const result = info.schema.safeParse(legacy ? { ...obj, apiVersion: legacy.readAs } : v);
     if (!result.success) {
       for (const issue of result.error.issues) problems.push(kind === 'Secret' ? secretIssueToProblem(issue, doc, label, info.schema) : issueToProblem(issue, doc, label, info.schema));
       return;
@@ -121,8 +133,9 @@ export function validateDocuments(documents: readonly SourceDocument[]): Validat
       }
     }
     seen.set(identity, doc);
-    const { group, version } = splitApiVersion(apiVersion);
-    resources.push({ apiVersion, group, version, kind, name: rawName, namespace, object: result.data, source: doc, order });
+    const readAs = legacy?.readAs ?? apiVersion;
+    const { group, version } = splitApiVersion(readAs);
+    resources.push({ apiVersion: readAs, group, version, kind, name: rawName, namespace, object: result.data, source: doc, order });
   });
   return { resources, ignored, problems: secretValues.size === 0 ? problems : problems.map((p) => redactValues(p, secretValues)) };
 }
@@ -209,7 +222,10 @@ function issueToProblem(issue: z.core.$ZodIssue, doc: SourceDocument, label: str
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(schema, path);
+    const kind = typeof (doc.value as { kind?: unknown }).kind === 'string' ? (doc.value as { kind: string }).kind : '';
     const parts = issue.keys.map((k) => {
+      const advice = path.length === 1 && path[0] === 'spec' ? fieldAdvice(kind, k) : undefined;
+      if (advice) return `unknown field "${k}": ${advice}`;
       const hint = closest(k, known);
       return hint ? `unknown field "${k}" (did you mean "${hint}"?)` : `unknown field "${k}"`;
     });
