@@ -48,6 +48,7 @@ export function routeStage(options: RouteStageOptions = {}) {
         return next();
       }
     }
+    if (ctx.escapedSlash) throw new GatewayError('invalid_request', 'the request path is not acceptable (encoded slash)');
 
     // The gateway owns x-ai-eg-model: set from the body on AI endpoints, removed everywhere else.
     const endpoint = aiEndpointOf(ctx.method, ctx.path);

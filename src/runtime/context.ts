@@ -151,6 +151,12 @@ export class RequestContext {
   admission: AdmissionTicket | undefined = undefined;
   /** `GET /v1/models` (or `/v1/models/{id}`): answered after admission, from the listener's models. */
   modelsQuery: { readonly id: string | undefined } | undefined = undefined;
+  /**
+   * The path kept an encoded slash (`GET /v1/models/org%2Fmodel`, as the openai SDK's models.retrieve
+   * sends a model id with a slash). Only the gateway's own /v1/models/{id} answer may serve it: the
+   * route stage refuses it (400) for anything that would be routed or forwarded.
+   */
+  escapedSlash = false;
   /** InferenceObjective priority (0 when none). */
   priority = 0;
   objective: string | undefined = undefined;

@@ -78,6 +78,19 @@ spec:
     assert.equal((JSON.parse(inside.text) as { path: string }).path, '/public/b/c');
   });
 
+  it('an encoded slash is kept only for the gateway\'s own GET /v1/models/{id}, never routed or forwarded', async () => {
+    const found = await send('GET', '/v1/models/m');
+    assert.equal(found.status, 200);
+    // A model id with a slash, as the openai SDK's models.retrieve encodes it: answered by the gateway.
+    const slashed = await send('GET', '/v1/models/org%2Fm');
+    assert.equal(slashed.status, 404, slashed.text);
+    assert.match(slashed.text, /org\/m/);
+    // Anything else with an encoded slash stays refused, including what climbs out of /v1/models/.
+    assert.equal((await send('GET', '/v1/models/..%2F..%2Fpublic%2Fx')).status, 404);
+    assert.equal(web.received.some((r) => r.path.includes('%2F')), false);
+    assert.equal((await send('POST', '/v1/models/org%2Fm', {}, {})).status, 400);
+  });
+
   it('a raw request target with dot segments is normalised before matching too', async () => {
     const url = new URL(t.base);
     const answer = await new Promise<string>((resolve) => {

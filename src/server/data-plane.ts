@@ -71,7 +71,17 @@ export class DataPlane {
     const rawPath = q < 0 ? url : url.slice(0, q);
     // Routes match, and upstreams receive, the canonical path: dot segments removed, slashes merged,
     // encoded unreserved characters decoded; encoded slashes and control characters are refused.
-    const normalized = normalizePath(rawPath);
+    let normalized = normalizePath(rawPath);
+    // Model ids hold slashes ("meta-llama/Llama-3.1-8B-Instruct"); the gateway answers /v1/models/{id}
+    // itself, so an encoded slash there is kept, and refused by the route stage anywhere else.
+    let escapedSlash = false;
+    if (isPathError(normalized) && normalized.reason === 'encoded-slash' && req.method === 'GET' && rawPath.startsWith('/v1/models/')) {
+      const kept = normalizePath(rawPath, { escapedSlashes: 'keep' });
+      if (!isPathError(kept)) {
+        normalized = kept;
+        escapedSlash = true;
+      }
+    }
     const headers = req.headers;
     // Headers that steer the gateway's or an upstream's internals are never taken from a client;
     // a rule's header filter may still set them.
@@ -90,6 +100,7 @@ export class DataPlane {
       path: isPathError(normalized) ? rawPath : normalized.path,
       query: q < 0 ? '' : url.slice(q + 1),
     });
+    ctx.escapedSlash = escapedSlash;
     // Every response carries the request id, and so does the request to the upstream (send stage).
     res.setHeader('x-request-id', ctx.id);
     events.requestStart.publish(ctx);
