@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, Gateway, StartupError } from '../src/gateway.ts';
 import { allProblems, dryCompile, loadConfig } from '../src/controlplane/pipeline.ts';
@@ -195,7 +195,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
     .option('-f, --filename <path>', 'a YAML file or directory (repeatable; - for stdin); without -f, ask a running gateway', collect, [])
     .option('--admin-port <port>', "the running gateway's admin port", port, 9901)
     .option('--admin-host <address>', "the running gateway's admin address", '127.0.0.1')
-    .option('--admin <url>', 'the admin URL of a running gateway (instead of --admin-host/--admin-port)')
+    .addOption(new Option('--admin <url>', 'the admin URL of a running gateway (instead of --admin-host/--admin-port)').env('SLUICE_ADMIN'))
     .option('-o, --output <format>', 'table, json or yaml', outputFormat, 'table')
     .action(async (opts: { filename: string[]; admin?: string; adminHost: string; adminPort: number; output: (typeof OUTPUT_FORMATS)[number] }) => {
       let report: StatusReport;

@@ -7,12 +7,11 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { FILTER_PARAMS, FlowQueryError, parseFlowFilter, parseTime } from '../src/telemetry/flow-filter.ts';
 import type { FlowLost, FlowRecord } from '../src/telemetry/flow-record.ts';
 
-export const DEFAULT_ADMIN = 'http://127.0.0.1:9901';
 export const OUTPUTS = ['compact', 'json', 'table'] as const;
 export type ObserveOutput = (typeof OUTPUTS)[number];
 
@@ -302,8 +301,17 @@ function nonNegativeInt(flag: string) {
   };
 }
 
+/** A TCP port, 1–65535. */
+function adminPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError(`--admin-port takes a port (1-65535), not "${value}"`);
+  return n;
+}
+
 interface CommandOptions {
-  admin: string;
+  admin?: string;
+  adminPort: number;
+  adminHost: string;
   follow?: boolean;
   last?: number;
   since?: string;
@@ -329,7 +337,9 @@ interface CommandOptions {
 export function configureObserve(cmd: Command, io: ObserveIo): Command {
   return cmd
     .description('show the flows (finished requests) of a running gateway, like hubble observe')
-    .option('--admin <url>', 'admin URL of a running gateway', DEFAULT_ADMIN)
+    .option('--admin-port <port>', "the running gateway's admin port", adminPort, 9901)
+    .option('--admin-host <address>', "the running gateway's admin address", '127.0.0.1')
+    .addOption(new Option('--admin <url>', 'the admin URL of a running gateway (instead of --admin-host/--admin-port)').env('SLUICE_ADMIN'))
     .option('--follow', 'keep streaming flows as they happen (Ctrl-C stops)')
     .option('--last <n>', 'the last N matching flows (default 20 without --follow, --since or --cursor)', nonNegativeInt('--last'))
     .option('--since <time>', 'flows that ended since a duration back from now (5m, 1h30m) or an RFC 3339 time')
@@ -368,7 +378,7 @@ export function configureObserve(cmd: Command, io: ObserveIo): Command {
       try {
         process.exitCode = await observe(
           {
-            admin: opts.admin,
+            admin: opts.admin ?? `http://${opts.adminHost.includes(':') ? `[${opts.adminHost}]` : opts.adminHost}:${opts.adminPort}`,
             follow: opts.follow === true,
             last: opts.last,
             since: opts.since,
