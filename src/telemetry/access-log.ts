@@ -10,7 +10,7 @@
 // gen_ai.request.model, gen_ai.request.model_override, gen_ai.response.model, gen_ai.provider.name,
 // gen_ai.usage.*, session.id from `agent-session-id`), and Sluice's: request id, identity, route,
 // backend, endpoint, the picker's decision in brief, attempts and retries, verdict and drop reason,
-// time to first token.
+// time to first token, cost in USD when a ModelPricing priced the request.
 //
 // Never written: request or response headers other than user-agent and agent-session-id (so never the
 // client's Authorization or API key header), the query string (a Gemini API key may sit there),
@@ -127,6 +127,8 @@ export function accessLogRecord(ctx: RequestContext): Record<string, unknown> {
     const tpot = timePerOutputTokenSeconds(ctx);
     if (tpot !== undefined) r['tpot_ms'] = ms(tpot * 1000);
   }
+  // Set by governance when a ModelPricing prices the request's model (integer micro-dollars).
+  if (ctx.costMicros !== undefined) r['cost_usd'] = ctx.costMicros / 1e6;
   const session = ctx.req.headers['agent-session-id'];
   if (typeof session === 'string') r['session.id'] = session;
   return r;

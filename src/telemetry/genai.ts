@@ -208,3 +208,27 @@ export class ModelLabels {
     return model;
   }
 }
+
+/** Longest value a BoundedLabels passes through; longer ones are `other`. */
+const MAX_BOUNDED_LABEL_LENGTH = 256;
+
+/**
+ * First come, first labelled: the first `limit` distinct values (of at most 256 characters) are used
+ * as they are, every other value is `other`. For label values a configuration does not bound, such as
+ * JWT subjects.
+ */
+export class BoundedLabels {
+  readonly #limit: number;
+  readonly #seen = new Set<string>();
+
+  constructor(limit = 100) {
+    this.#limit = limit;
+  }
+
+  label(value: string): string {
+    if (this.#seen.has(value)) return value;
+    if (this.#seen.size >= this.#limit || value.length > MAX_BOUNDED_LABEL_LENGTH) return OTHER;
+    this.#seen.add(value);
+    return value;
+  }
+}

@@ -11,12 +11,14 @@
 //   inference_extension_scheduler_attempts_total, inference_pool_* gauges,
 //   inference_extension_prefix_indexer_size;
 // - Sluice's own: sluice_requests_total, sluice_request_duration_seconds, sluice_tokens_total,
-//   sluice_upstream_attempts_total, sluice_config_*;
+//   sluice_upstream_attempts_total, sluice_request_cost_usd_total, sluice_config_*;
 // - process_* and nodejs_* (prom-client's defaults, unprefixed, as dashboards expect them).
 //
 // Label cardinality: route, backend and pool labels come from configuration; endpoint labels name the
 // pool's pods (or address:port); model labels follow ModelLabels (genai.ts): config-known models as
 // they are, `unknown` when no route matched, at most `maxModelLabels` other names, then `other`.
+// The cost counter's identity and team labels are configuration (API-key, virtual-key names and
+// teams) or, for JWT callers, the first `maxIdentityLabels` subjects and teams seen, then `other`.
 // Nothing a client sends other than a model name becomes a label, and no label carries a secret.
 //
 // Cost: the request-path series are FastCounter / FastHistogram (below): a labelled child is a plain
@@ -32,7 +34,7 @@ import type { Attempt, RequestContext } from '../runtime/context.ts';
 import type { PoolRuntime } from '../runtime/snapshot.ts';
 import { TOKEN_TYPES, tokensOfType } from '../runtime/usage.ts';
 import type { TokenType } from '../runtime/usage.ts';
-import { ModelLabels, UNKNOWN, attemptEndpointName, genAIOperationName, genAIProviderName, isGenAIRequest, requestErrorType, timePerOutputTokenSeconds, timeToFirstTokenSeconds } from './genai.ts';
+import { BoundedLabels, ModelLabels, UNKNOWN, attemptEndpointName, genAIOperationName, genAIProviderName, isGenAIRequest, requestErrorType, timePerOutputTokenSeconds, timeToFirstTokenSeconds } from './genai.ts';
 
 type LabelSet<L extends string> = Readonly<Record<L, string>>;
 
@@ -98,6 +100,16 @@ class CounterChild implements Labelled {
 /** A counter whose children are plain accumulators (see the cost note at the top). */
 export class FastCounter<L extends string> extends FastMetric<L, CounterChild> {
   readonly type = 'counter' as const;
+  /**
+   * What the accumulated value is divided by when rendered (default 1): a counter of micro-dollars
+   * with divisor 1e6 adds integers exactly and shows dollars.
+   */
+  readonly divisor: number;
+
+  constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: readonly Registry[]; divisor?: number }) {
+    super(config);
+    this.divisor = config.divisor ?? 1;
+  }
 
   protected create(labels: Readonly<Record<string, string>>): CounterChild {
     return new CounterChild(labels);
@@ -114,7 +126,7 @@ export class FastCounter<L extends string> extends FastMetric<L, CounterChild> {
 
   async get(): Promise<FastMetricValues> {
     const values: FastMetricValues['values'] = [];
-    for (const c of this.children.values()) values.push({ labels: { ...c.labels }, value: c.value });
+    for (const c of this.children.values()) values.push({ labels: { ...c.labels }, value: this.divisor === 1 ? c.value : c.value / this.divisor });
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 }
@@ -246,6 +258,8 @@ export interface GatewayMetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Model names not known to the configuration that may become label values before `other` (default 100). */
   readonly maxModelLabels?: number;
+  /** JWT subjects (and their teams) that may become identity / team label values before `other` (default 100). */
+  readonly maxIdentityLabels?: number;
 }
 
 export class GatewayMetrics {
@@ -265,13 +279,19 @@ export class GatewayMetrics {
   readonly genaiTimePerOutputToken: FastHistogram<GenAILabel>;
   // Per route, backend and endpoint.
   readonly upstreamAttempts: FastCounter<'route' | 'backend' | 'endpoint' | 'outcome'>;
+  /** Cost of requests priced by a ModelPricing, in USD (accumulated in integer micro-dollars). */
+  readonly cost: FastCounter<'model' | 'backend' | 'identity' | 'team'>;
   #pools: () => Iterable<PoolRuntime> = () => [];
   readonly #unsubscribe: (() => void)[] = [];
   readonly #models: ModelLabels;
+  readonly #identities: BoundedLabels;
+  readonly #teams: BoundedLabels;
 
   constructor(options: GatewayMetricsOptions = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#models = new ModelLabels(options.maxModelLabels ?? 100);
+    this.#identities = new BoundedLabels(options.maxIdentityLabels ?? 100);
+    this.#teams = new BoundedLabels(options.maxIdentityLabels ?? 100);
     const registers = [this.registry];
     this.requests = new FastCounter({ name: 'sluice_requests_total', help: 'Data-plane requests by route (namespace/name; empty when none matched) and HTTP status', labelNames: ['route', 'code'], registers });
     this.duration = new FastHistogram({
@@ -321,6 +341,13 @@ export class GatewayMetrics {
       help: 'Upstream attempts by route, backend resource, endpoint (pod name, else address:port) and outcome (success, client_error, server_error, timeout, unreachable, interrupted, error)',
       labelNames: ['route', 'backend', 'endpoint', 'outcome'],
       registers,
+    });
+    this.cost = new FastCounter({
+      name: 'sluice_request_cost_usd_total',
+      help: 'Cost of requests in US dollars (ModelPricing prices of the usage), by the model priced, backend resource, caller identity and team (empty when unauthenticated)',
+      labelNames: ['model', 'backend', 'identity', 'team'],
+      registers,
+      divisor: 1e6,
     });
     // Pool gauges are computed when scraped, from the pools of the snapshot being served.
     const pools = () => this.#pools();
@@ -372,6 +399,7 @@ export class GatewayMetrics {
         if (ctx.owner !== owner) return;
         this.#observe(ctx.route, ctx.status, ctx.endedAt - ctx.startedAt);
         if (isGenAIRequest(ctx)) this.#genaiEnd(ctx);
+        if (ctx.costMicros !== undefined) this.#costed(ctx, ctx.costMicros);
       }),
       events.usage.subscribe((ctx) => {
         if (ctx.owner === owner) this.#countTokens(ctx);
@@ -400,6 +428,7 @@ export class GatewayMetrics {
   readonly #genaiChildren = new Map<string, GenAIChildren>();
   readonly #attemptChildren = new Map<string, Incrementer>();
   readonly #objectiveChildren = new Map<string, Incrementer>();
+  readonly #costChildren = new Map<string, Incrementer>();
   readonly #schedulerSuccess: Incrementer;
   readonly #schedulerFailure: Incrementer;
 
@@ -480,6 +509,21 @@ export class GatewayMetrics {
     let counter = this.#attemptChildren.get(key);
     if (!counter) this.#attemptChildren.set(key, (counter = this.upstreamAttempts.labels(route, backend, endpoint, outcome)));
     counter.inc();
+  }
+
+  /** Governance set the request's cost at its end (admission/governance.ts); 0 still creates the series. */
+  #costed(ctx: RequestContext, micros: number): void {
+    if (!Number.isFinite(micros) || micros < 0) return;
+    const model = this.#models.label(ctx, ctx.requestModel ?? ctx.originalModel);
+    const backend = ctx.backend?.target.id ?? '';
+    const p = ctx.principal;
+    // API-key and virtual-key names and their teams are configuration; JWT subjects and teams are bounded.
+    const identity = p === undefined ? '' : p.kind === 'jwt' ? this.#identities.label(p.id) : p.id;
+    const team = p?.team === undefined ? '' : p.kind === 'jwt' ? this.#teams.label(p.team) : p.team;
+    const key = `${model}\u0000${backend}\u0000${identity}\u0000${team}`;
+    let counter = this.#costChildren.get(key);
+    if (!counter) this.#costChildren.set(key, (counter = this.cost.labels(model, backend, identity, team)));
+    counter.inc(micros);
   }
 
   #picked(e: AttemptEvent): void {
