@@ -3,17 +3,18 @@
 // reference measured in the same run (DESIGN.md §5). All traffic stays on 127.0.0.1; every child
 // process is stopped at the end, on failure, on Ctrl-C and at a hard deadline.
 import { killAllSync, stopAll } from './lib/children.ts';
-import { epp } from './scenarios/epp.ts';
-import { pick } from './scenarios/pick.ts';
-import { profile } from './scenarios/profile.ts';
-import { proxy } from './scenarios/proxy.ts';
-import { scheduling } from './scenarios/scheduling.ts';
-import { routes } from './scenarios/routes.ts';
-import { streams } from './scenarios/streams.ts';
+import { readdirSync } from 'node:fs';
 import type { Scenario } from './scenarios/types.ts';
 
-const scenarios: Record<string, Scenario> = { proxy, streams, routes, profile, scheduling, pick, epp, providers: (await import('./scenarios/providers.ts')).providers };
-scenarios['chaos'] = (await import('./scenarios/chaos.ts')).chaos;
+// Every bench/scenarios/NAME.ts that exports a Scenario named NAME is the scenario NAME.
+const scenarioDir = new URL('./scenarios/', import.meta.url);
+const scenarios: Record<string, Scenario> = {};
+for (const file of readdirSync(scenarioDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+  const name = file.slice(0, -'.ts'.length);
+  const mod = (await import(new URL(file, scenarioDir).href)) as Record<string, unknown>;
+  const s = mod[name] as Scenario | undefined;
+  if (s && typeof s.run === 'function') scenarios[name] = s;
+}
 
 function help(): string {
   const lines = ['usage: npm run bench -- NAME [flags]', ''];
