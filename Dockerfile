@@ -24,10 +24,12 @@ COPY src ./src
 COPY examples ./examples
 RUN npm run build
 # Production dependencies only (no native addons, so no install scripts are needed), the compiled
-# code, the quickstart (`sluice run` with no -f) and the dashboard's static files when present.
+# code, the quickstart (`sluice run` with no -f), the Envoy protos `sluice epp` loads at run time
+# and the dashboard's static files when present.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && mkdir -p /out/src/admin \
+ && mkdir -p /out/src/admin /out/src/extproc \
  && cp -r package.json package-lock.json bin dist examples node_modules /out/ \
+ && cp -r src/extproc/proto /out/src/extproc/ \
  && if [ -d src/admin/dashboard ]; then cp -r src/admin/dashboard /out/src/admin/; fi
 
 # ---- runtime ----

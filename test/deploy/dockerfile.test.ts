@@ -3,7 +3,7 @@
 // the health check, the ports, and that every path the build copies exists and is not ignored.
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ROOT } from './support.ts';
@@ -120,6 +120,15 @@ describe('Dockerfile', () => {
     const cp = /cp -r ([^&\n]+) \/out\//.exec(layout);
     assert.ok(cp, 'the build stage copies the runtime tree into /out/');
     for (const need of ['package.json', 'bin', 'dist', 'examples', 'node_modules']) assert.ok(cp[1]!.split(/\s+/).includes(need), `runtime tree has ${need}`);
+  });
+
+  test('files read from the source tree at run time are in the runtime tree: the Envoy protos (sluice epp), the dashboard', () => {
+    const layout = ops(stages[0]!, 'RUN').map((r) => r.args).join('\n');
+    for (const dir of ['src/extproc/proto', 'src/admin/dashboard']) {
+      assert.ok(existsSync(join(ROOT, dir)), `${dir} exists`);
+      assert.match(layout, new RegExp(`cp -r ${dir} /out/${dirname(dir)}/`), `${dir} is copied to /out/${dirname(dir)}/`);
+      assert.ok(!ignored(`${dir}/x`), `${dir} is not excluded by .dockerignore`);
+    }
   });
 
   test('runs as a numeric non-root user; no USER root anywhere', () => {
