@@ -93,6 +93,7 @@ interface RunOptions {
   redisUrl?: string;
   accessLog: string;
   flowLogSize: number;
+  requestMetrics: boolean;
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<void> {
@@ -119,7 +120,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
     .option('--invalid-refs <mode>', 'refuse: a bad reference refuses the configuration; serve: serve it with Gateway API semantics (status + 500/404)', 'refuse')
     .option('--redis-url <url>', 'share rate limits, budgets and usage with other replicas through Redis (default: $SLUICE_REDIS_URL, else in memory)')
     .option('--access-log <where>', 'one JSON line per request: stdout, stderr, a file path, or off', 'stdout')
-    .option('--flow-log-size <n>', 'flows kept in memory for /api/flows, sluice observe and the dashboard', (v) => Number(v), 10_000)
+    .option('--flow-log-size <n>', 'flows kept in memory for /api/flows, sluice observe and the dashboard (0: no flow log)', (v) => Number(v), 10_000)
+    .option('--no-request-metrics', 'do not count requests in /metrics (the request, token, GenAI, attempt, scheduler and cost series stay empty; process, config and pool gauges remain)')
     .addHelpText('after', '\nTracing: set OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables) to export OpenTelemetry traces.\n')
     .action(async (opts: RunOptions) => {
       if (opts.invalidRefs !== 'refuse' && opts.invalidRefs !== 'serve') throw new InvalidArgumentError(`--invalid-refs must be refuse or serve, not ${opts.invalidRefs}`);
@@ -157,6 +159,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<void> {
         }
         throw err;
       }
+      // Request metrics are subscribed when the gateway is built; this unsubscribes them again.
+      if (!opts.requestMetrics) gw.metrics.detach();
       io.out(banner(gw, files, opts.host, opts.adminHost));
       const stop = () => {
         io.err(`sluice: shutting down; requests in flight get ${opts.drainTimeout} s to finish\n`);

@@ -193,6 +193,10 @@ export interface SluiceOptions {
   /** The manifests to serve (default: sluiceManifests(upstreamPort)). */
   readonly manifests?: string;
   readonly readyTimeoutMs?: number;
+  /** Extra `sluice run` arguments (e.g. --access-log FILE, --flow-log-size 0). */
+  readonly args?: readonly string[];
+  /** The child's environment (default: this process's), e.g. OTEL_* for tracing. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export async function startSluice(o: SluiceOptions): Promise<Running & { readonly adminPort: number; readonly dir: string }> {
@@ -202,7 +206,7 @@ export async function startSluice(o: SluiceOptions): Promise<Running & { readonl
   writeFileSync(join(dir, 'bench.yaml'), o.manifests ?? sluiceManifests(o.upstreamPort));
   const port = await freePort();
   const adminPort = await freePort();
-  const child = spawnChild(o.name ?? 'sluice', process.execPath, [...(o.nodeFlags ?? []), ...o.command, 'run', '-f', dir, '--port', String(port), '--admin-port', String(adminPort), '--no-watch'], { cwd: root, echo: o.echo });
+  const child = spawnChild(o.name ?? 'sluice', process.execPath, [...(o.nodeFlags ?? []), ...o.command, 'run', '-f', dir, '--port', String(port), '--admin-port', String(adminPort), '--no-watch', ...(o.args ?? [])], { cwd: root, echo: o.echo, ...(o.env !== undefined ? { env: o.env } : {}) });
   await waitHttp(child, `http://127.0.0.1:${adminPort}/readyz`, o.readyTimeoutMs ?? 30_000, (s) => s === 200);
   return { child, port, origin: `http://127.0.0.1:${port}`, adminPort, dir };
 }

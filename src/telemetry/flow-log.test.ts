@@ -43,9 +43,20 @@ describe('flow log ring', () => {
     assert.deepEqual(queryFlows(log, emptyFilter(), { last: 5 }), []);
   });
 
-  it('refuses a capacity that is not a positive integer', () => {
-    assert.throws(() => new FlowLog({ capacity: 0 }), RangeError);
+  it('refuses a capacity that is not a positive integer or 0', () => {
+    assert.throws(() => new FlowLog({ capacity: -1 }), RangeError);
     assert.throws(() => new FlowLog({ capacity: 1.5 }), RangeError);
+    assert.throws(() => new FlowLog({ capacity: Number.NaN }), RangeError);
+  });
+
+  it('is off with capacity 0: keeps nothing and subscribes to nothing', () => {
+    const log = filled(0, 3);
+    assert.equal(log.enabled, false);
+    assert.equal(log.lastSeq, 0);
+    assert.equal(log.size, 0);
+    assert.equal(log.get(1), undefined);
+    assert.deepEqual(log.records(), []);
+    assert.deepEqual(queryFlows(log, emptyFilter(), { last: 5 }), []);
   });
 
   it('serializes each record once, whoever asks', () => {
@@ -107,6 +118,7 @@ describe('flow records from a running gateway', () => {
   let down: EchoServer;
   let log: FlowLog;
   let other: FlowLog;
+  let off: FlowLog;
   let closedPort: number;
 
   before(async () => {
@@ -138,10 +150,12 @@ spec:
 `);
     log = attachFlowLog(t.gw, { capacity: 50 });
     other = attachFlowLog({}, { capacity: 50 });
+    off = attachFlowLog(t.gw, { capacity: 0 });
   });
   after(async () => {
     log.detach();
     other.detach();
+    off.detach();
     await t?.close();
     await echo?.close();
     await flaky?.close();
@@ -219,5 +233,11 @@ spec:
     const seqs = log.records().map((r) => r.seq);
     assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i));
     assert.equal(other.lastSeq, 0);
+  });
+
+  it('a log with capacity 0 (off) on the same gateway records nothing', () => {
+    assert.ok(log.lastSeq > 0);
+    assert.equal(off.lastSeq, 0);
+    assert.deepEqual(off.records(), []);
   });
 });

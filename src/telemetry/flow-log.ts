@@ -16,7 +16,10 @@ import type { FlowRecord } from './flow-record.ts';
 export const DEFAULT_FLOW_LOG_CAPACITY = 10_000;
 
 export interface FlowLogOptions {
-  /** Records kept (default 10,000); the oldest is overwritten when the ring is full. */
+  /**
+   * Records kept (default 10,000); the oldest is overwritten when the ring is full. 0 turns the flow
+   * log off: it subscribes to nothing (no cost on the request path) and stays empty.
+   */
   readonly capacity?: number | undefined;
 }
 
@@ -46,7 +49,7 @@ export class FlowLog implements FlowReader {
 
   constructor(options: FlowLogOptions = {}) {
     const capacity = options.capacity ?? DEFAULT_FLOW_LOG_CAPACITY;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`flow log capacity must be a positive integer, not ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`flow log capacity must be a positive integer (or 0: off), not ${capacity}`);
     this.capacity = capacity;
     this.#ring = new Array<FlowRecord | undefined>(capacity).fill(undefined);
   }
@@ -74,10 +77,16 @@ export class FlowLog implements FlowReader {
     return text;
   }
 
-  /** Appends a record built by `build(seq)` and returns it. */
+  /** Whether records are kept (capacity above 0). */
+  get enabled(): boolean {
+    return this.capacity > 0;
+  }
+
+  /** Appends a record built by `build(seq)` and returns it (a log that is off builds it and keeps nothing). */
   append(build: (seq: number) => FlowRecord): FlowRecord {
     const seq = this.#lastSeq + 1;
     const record = build(seq);
+    if (this.capacity === 0) return record;
     this.#ring[(seq - 1) % this.capacity] = record;
     this.#lastSeq = seq;
     if (this.#listeners.size > 0 && !this.#scheduled) {
@@ -118,8 +127,9 @@ export class FlowLog implements FlowReader {
     return out;
   }
 
-  /** Subscribes to the `end` events of the gateway instance `owner`. */
+  /** Subscribes to the `end` events of the gateway instance `owner` (nothing when the log is off). */
   attach(owner: object): this {
+    if (!this.enabled) return this;
     this.#unsubscribe.push(
       events.end.subscribe((ctx) => {
         if (ctx.owner !== owner) return;
