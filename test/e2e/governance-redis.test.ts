@@ -12,6 +12,12 @@
 // 3. Redis paused (SIGSTOP): requests still answer within a bound (the command timeout), and once it
 //    resumes the operations it receives late leave no phantom reservation or count behind.
 //
+// What a fail-closed refusal looks like (errors.ts `overloaded`): 503, OpenAI shape
+// {"error":{"type":"service_unavailable","code":"overloaded",…}}, `retry-after: 1`. On the
+// `fail-closed` route it is the Budget (failureMode: FailClose) that refuses: a BackendTrafficPolicy
+// rate limit always fails open (the compiler reads no failure mode for it; the annotation below is
+// not read), so its counter is consumed late or refunded, never trusted to refuse.
+//
 // Bounds, not timings: each request gets a generous limit (a hang fails the test); nothing asserts a
 // duration or waits for luck.
 import { after, before, describe, it } from 'node:test';
@@ -200,6 +206,35 @@ async function stream(base: string, apiKey: string, model: string, content: stri
   return { kind: 'completed', usage };
 }
 
+/** One non-streamed chat completion; what the client saw. */
+async function chat(base: string, apiKey: string, model: string, content: string): Promise<Outcome> {
+  try {
+    const r = await client(base, apiKey).chat.completions.create({ model, messages: [{ role: 'user', content }], max_tokens: MAX_TOKENS });
+    assert.ok(r.usage, 'a completion carries usage');
+    return { kind: 'completed', usage: { prompt: r.usage.prompt_tokens, completion: r.usage.completion_tokens, total: r.usage.total_tokens } };
+  } catch (e) {
+    if (e instanceof OpenAI.APIError && e.status !== undefined) {
+      const body = e.error as { code?: string; type?: string } | undefined;
+      return { kind: 'refused', status: e.status, code: body?.code ?? undefined, type: body?.type ?? undefined, retryAfter: e.headers?.get('retry-after') ?? null };
+    }
+    throw e;
+  }
+}
+
+/** `n` requests to `model`, spread over both gateways, each bounded; in order of issue. */
+function burst(gateways: readonly GatewayProcess[], model: string, n: number, what: string): Promise<Outcome[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => bounded(chat(gateways[i % gateways.length]!.base, 'sk-team-a', model, `${what} request ${i}`), ANSWER_BOUND_MS + 5000, `${what} request ${i} to ${model}`)));
+}
+
+const completedUsage = (outcomes: readonly Outcome[]): Usage[] => outcomes.flatMap((o) => (o.kind === 'completed' ? [o.usage] : []));
+
+/** A fail-closed refusal: 503 overloaded (service_unavailable) with retry-after: 1. */
+function assertFailedClosed(o: Outcome): void {
+  assert.equal(o.kind, 'refused', JSON.stringify(o));
+  if (o.kind !== 'refused') return;
+  assert.deepEqual([o.status, o.code, o.type, o.retryAfter], [503, 'overloaded', 'service_unavailable', '1'], JSON.stringify(o));
+}
+
 interface UsageRow {
   key: { identity?: string; model?: string };
   totals: { requests: number; inputTokens: number; outputTokens: number; totalTokens: number };
@@ -234,6 +269,8 @@ describe('two Sluice processes sharing one Redis', () => {
   let dir: string | undefined;
   let inspect: Redis | undefined;
   const gateways: GatewayProcess[] = [];
+  /** Set while part 2 has killed the server, so part 3 can start from a live one whatever happened. */
+  let redisDown = false;
 
   before(async () => {
     redis = await startRedisServer();
@@ -251,6 +288,7 @@ describe('two Sluice processes sharing one Redis', () => {
   });
 
   after(async () => {
+    redis?.resume();
     inspect?.disconnect();
     await Promise.all(gateways.map((g) => g.stop()));
     await sim?.close();
@@ -297,5 +335,129 @@ describe('two Sluice processes sharing one Redis', () => {
       }
       assert.equal(totals.totalTokens, state.spent, 'the budget charged exactly the recorded usage');
     }
+  });
+  /** Polls until `read()` satisfies `ok`; the failure names the last value seen. */
+  async function settlesTo<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, limitMs = 20_000): Promise<T> {
+    const deadline = Date.now() + limitMs;
+    let last: T | undefined;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        last = await read();
+        if (ok(last)) return last;
+      } catch (e) {
+        lastError = e;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return assert.fail(`timed out waiting for ${what}; last seen ${JSON.stringify(last)}${lastError ? ` (${String(lastError)})` : ''}`);
+  }
+
+  /** Each gateway serves a `closed` request (its Budget fails closed: a 200 proves that gateway reaches Redis again). */
+  async function untilEachGatewayCounts(what: string): Promise<Usage[]> {
+    const served: Usage[] = [];
+    for (const g of gateways) {
+      let i = 0;
+      const o = await settlesTo(() => bounded(chat(g.base, 'sk-team-a', 'closed', `${what} probe ${i++}`), ANSWER_BOUND_MS, `${g.name} probe`), (x) => x.kind === 'completed', `${g.name} to serve a fail-closed route (${what})`);
+      if (o.kind === 'completed') served.push(o.usage);
+    }
+    return served;
+  }
+
+  interface Counts {
+    openLimit: number;
+    closedLimit: number;
+    open: { spent: number; held: number };
+    closed: { spent: number; held: number };
+  }
+  const counts = async (): Promise<Counts> => ({ openLimit: await limitCount(inspect!, 'open-limit'), closedLimit: await limitCount(inspect!, 'closed-limit'), open: await budgetState(inspect!, 'open-tokens'), closed: await budgetState(inspect!, 'closed-tokens') });
+  const total = (us: readonly Usage[]) => us.reduce((n, u) => n + u.total, 0);
+
+  it('Redis killed mid-run: fail-open routes keep serving, fail-closed routes answer 503, nothing hangs; counting resumes after a restart', async () => {
+    // Counting works before the outage.
+    const before = await counts();
+    const warm = await burst(gateways, 'open', 4, 'warm-up');
+    assert.equal(completedUsage(warm).length, 4, JSON.stringify(warm));
+    await settlesTo(counts, (c) => c.open.held === 0 && c.openLimit === before.openLimit + 4 && c.open.spent === before.open.spent + total(completedUsage(warm)), 'the warm-up to be counted');
+
+    // Killed while streams are in flight on both routes: each of them finishes or is refused the
+    // fail-closed way; none hangs.
+    const inFlight = Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => bounded(stream(gateways[i % 2]!.base, 'sk-team-a', 'open', `in-flight open ${i}`), ANSWER_BOUND_MS + 5000, `in-flight open ${i}`)),
+      ...Array.from({ length: 6 }, (_, i) => bounded(stream(gateways[i % 2]!.base, 'sk-team-a', 'closed', `in-flight closed ${i}`), ANSWER_BOUND_MS + 5000, `in-flight closed ${i}`)),
+    ]);
+    redisDown = true;
+    await redis!.kill();
+    const flown = await inFlight;
+    for (const o of flown.slice(0, 6)) assert.equal(o.kind, 'completed', `fail-open stream: ${JSON.stringify(o)}`);
+    for (const o of flown.slice(6)) if (o.kind !== 'completed') assertFailedClosed(o);
+
+    // While Redis is gone: every request answers; fail open serves, fail closed refuses.
+    const open = await burst(gateways, 'open', 10, 'outage');
+    for (const o of open) assert.equal(o.kind, 'completed', `fail-open during the outage: ${JSON.stringify(o)}`);
+    const closed = await burst(gateways, 'closed', 10, 'outage');
+    for (const o of closed) assertFailedClosed(o);
+
+    // A fresh, empty Redis on the same port: both gateways reconnect by themselves.
+    await redis!.restart();
+    redisDown = false;
+    await untilEachGatewayCounts('after the restart');
+
+    // Counting is exact again: rate-limit counters and budget spend follow the requests one for one.
+    const base = await settlesTo(counts, (c) => c.open.held === 0 && c.closed.held === 0, 'the probes to settle');
+    const openAfter = completedUsage(await burst(gateways, 'open', 6, 'resumed'));
+    const closedAfter = completedUsage(await burst(gateways, 'closed', 6, 'resumed'));
+    assert.deepEqual([openAfter.length, closedAfter.length], [6, 6]);
+    await settlesTo(
+      counts,
+      (c) =>
+        c.openLimit === base.openLimit + 6 &&
+        c.closedLimit === base.closedLimit + 6 &&
+        c.open.held === 0 &&
+        c.closed.held === 0 &&
+        c.open.spent === base.open.spent + total(openAfter) &&
+        c.closed.spent === base.closed.spent + total(closedAfter),
+      `counting to resume exactly (from ${JSON.stringify(base)}: +6 requests each, +${total(openAfter)} open and +${total(closedAfter)} closed tokens)`,
+    );
+  });
+
+  it('Redis paused: requests answer within the command timeout, and after resume no phantom reservation or count remains', async () => {
+    if (redisDown) {
+      await redis!.restart();
+      redisDown = false;
+    }
+    await untilEachGatewayCounts('before the pause');
+    const base = await settlesTo(counts, (c) => c.open.held === 0 && c.closed.held === 0, 'no reservation to be held before the pause');
+
+    redis!.pause();
+    let open: Outcome[];
+    let closed: Outcome[];
+    try {
+      // Both routes at once: Redis answers nothing, every command times out (200 ms).
+      [open, closed] = await Promise.all([burst(gateways, 'open', 10, 'paused'), burst(gateways, 'closed', 10, 'paused')]);
+    } finally {
+      redis!.resume();
+    }
+    for (const o of open) assert.equal(o.kind, 'completed', `fail-open while paused: ${JSON.stringify(o)}`);
+    for (const o of closed) assertFailedClosed(o);
+
+    // Redis now runs the commands that timed out. Each gateway's later commands queue behind them on
+    // its connection: once both serve again, what remains must be what was really served.
+    const probes = await untilEachGatewayCounts('after the resume');
+    await settlesTo(
+      counts,
+      (c) =>
+        // The open route's requests were served: a rate-limit count that arrives late is a true count.
+        c.openLimit === base.openLimit + 10 &&
+        // The closed route refused every request: none of them counts; only the probes do.
+        c.closedLimit === base.closedLimit + probes.length &&
+        // No reservation outlives its request, and the budgets charged only what was charged in time
+        // (fail-open requests run uncounted, by definition).
+        c.open.held === 0 &&
+        c.closed.held === 0 &&
+        c.open.spent === base.open.spent &&
+        c.closed.spent === base.closed.spent + total(probes),
+      `no phantom reservation or count after the resume (from ${JSON.stringify(base)}: +10 open requests served uncharged, +${probes.length} closed probes of ${total(probes)} tokens)`,
+    );
   });
 });
