@@ -2,8 +2,14 @@
 // streamed back as it arrives — through the translator's response side on AI requests (usage, model,
 // the client's schema), byte for byte otherwise. Failures before the response starts reject with a
 // catalogue error (refused/reset → 502, no response within the attempt's time → 504) so the forward
-// stage may try again; a status in the plan's retryOn is discarded and marked for a retry. After the
-// response has started nothing is retried: a failure ends an AI stream with an error event in the
+// stage may try again; a status in the plan's retryOn is discarded and marked for a retry.
+//
+// "Started" means bytes reached the client. The client's response head is held until the first body
+// byte goes out (event streams excepted: their head is flushed at once), so an upstream that sends its
+// head and then breaks off before any byte was passed on — always the case for a translated,
+// non-streamed body, which the translator buffers whole — is still an attempt that failed before the
+// response started: it rejects with `upstream_unreachable` (a reset) and may be retried or failed over.
+// Once bytes went out nothing is retried: a failure ends an event stream with an error event in the
 // client's schema, and cuts any other response so the client sees it incomplete.
 //
 // Hot path: undici's dispatch handler API rather than `request()` (no AbortSignal, no intermediate
@@ -71,7 +77,12 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
   attempt.origin = plan.origin;
   return new Promise<void>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
+    /** The upstream's 2xx head was accepted and the client's head prepared (maybe not yet written). */
     let started = false;
+    /** The client's head, held until the first body byte (or the end) goes out. */
+    let heldStatus = 0;
+    let heldHead: Record<string, string | string[]> | undefined;
+    let eventStream = false;
     let settled = false;
     let status = 0;
     let discard = false;
@@ -105,13 +116,24 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
     const cutForBudget = (c: Dispatcher.DispatchController, e: GatewayError) => {
       if (settled || res.writableEnded) return;
       if (translator) setUsage(ctx.usage, translator.usage);
-      if (isEventStream(res)) write(errorStreamEvent(e, ctx.clientSchema ?? 'OpenAI', ctx.id));
-      res.end();
+      if (heldHead !== undefined) {
+        // Nothing went out yet: the budget error is the whole answer (the data plane writes it).
+        heldHead = undefined;
+      } else {
+        if (eventStream) write(errorStreamEvent(e, ctx.clientSchema ?? 'OpenAI', ctx.id));
+        res.end();
+      }
       c.abort(new Error('budget exhausted'));
       finish(e);
     };
+    const writeHead = () => {
+      if (heldHead === undefined) return;
+      res.writeHead(heldStatus, heldHead);
+      heldHead = undefined;
+    };
     const write = (data: Buffer | string | undefined): boolean => {
       if (data === undefined || data.length === 0) return true;
+      writeHead();
       if (ctx.firstByteAt === 0) {
         ctx.firstByteAt = performance.now();
         events.firstByte.publish(ctx);
@@ -166,11 +188,16 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
         if (plan.responseHeaders) applyHeaderOps(out, plan.responseHeaders);
         const extra = ctx.responseHeaders;
         if (extra) for (const k in extra) out[k] = extra[k]!;
-        res.writeHead(statusCode, out);
         started = true;
-        // A stream's first byte must not wait for the first chunk; whole bodies go out with their headers.
+        heldStatus = statusCode;
+        heldHead = out;
+        // A stream's first byte must not wait for the first chunk; whole bodies go out with their first byte.
         const type = out['content-type'];
-        if (typeof type === 'string' && type.includes('event-stream')) res.flushHeaders();
+        eventStream = typeof type === 'string' && type.includes('event-stream');
+        if (eventStream) {
+          writeHead();
+          res.flushHeaders();
+        }
       },
       onResponseData(c, chunk) {
         if (discard) return;
@@ -215,14 +242,23 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
           ctx.responseModel = translator.responseModel ?? ctx.requestModel;
           events.usage.publish(ctx);
         }
+        writeHead();
         res.end();
         finish();
       },
       onResponseError(_c, err) {
         const code = (err as { code?: string }).code;
+        if (started && heldHead !== undefined) {
+          // The upstream broke off before a byte reached the client (a translated body is buffered
+          // whole): the attempt failed like a reset before the response, and another one may follow.
+          heldHead = undefined;
+          if (res.destroyed) return finish(new GatewayError('upstream_error', 'client disconnected', { cause: err }));
+          attempt.errorCause = describe(err);
+          return finish(new GatewayError('upstream_unreachable', `${backendName(ctx)} reset the connection before its response ended: ${attempt.errorCause}`, { cause: err }));
+        }
         if (started) {
           const e = new GatewayError('upstream_error', `${backendName(ctx)} failed mid-response: ${describe(err)}`, { cause: err });
-          if (translator && ctx.clientSchema && !res.destroyed && isEventStream(res)) {
+          if (translator && ctx.clientSchema && !res.destroyed && eventStream) {
             // The stream cannot get a status any more: its last event says what happened.
             write(errorStreamEvent(e, ctx.clientSchema, ctx.id));
             res.end();
@@ -250,11 +286,6 @@ export function sendAttempt(pools: UpstreamPools, ctx: RequestContext): Promise<
       handler,
     );
   });
-}
-
-function isEventStream(res: ServerResponse): boolean {
-  const t = res.getHeader('content-type');
-  return typeof t === 'string' && t.includes('event-stream');
 }
 
 /** Sends a copy of a request and discards the answer (RequestMirror). Never throws. */
