@@ -19,7 +19,7 @@ spec:
       containers:
         - name: sim
           image: ghcr.io/llm-d/llm-d-inference-sim:v0.4.0
-          args: [--model, m, --port, "8000", --max-num-seqs, "1", --time-to-first-token, 250ms, --inter-token-latency, "0"]
+          args: [--model, m, --port, "8000", --max-num-seqs, "1", --time-to-first-token, 400ms, --inter-token-latency, "0"]
 ---
 apiVersion: inference.networking.k8s.io/v1
 kind: InferencePool
@@ -48,6 +48,9 @@ spec:
       backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: pool}]
 `;
 
+/** Requests that saturate the single-slot replica: 1 running, the rest waiting. */
+const FILLERS = 12;
+
 describe('priority admission under saturation', () => {
   let t: TestGateway;
   let base: string;
@@ -66,11 +69,13 @@ describe('priority admission under saturation', () => {
     });
 
   it('sheds priority < 0 with 429 and admits priority >= 0', async () => {
-    // Fill the replica: 1 running + 7 waiting (> the queue-depth threshold of 5).
-    const filling = Array.from({ length: 8 }, () => send('critical'));
-    // Wait until the scraped metrics show the queue (bounded: the simulator answers in ~2 s in all).
+    // Fill the replica: 1 running + 11 waiting (> the queue-depth threshold of 5). One request takes
+    // 400 ms, so the queue stays above the threshold for ~2.4 s after it forms: the shed request below
+    // meets a saturated pool even on a loaded machine (a shorter window made this test flaky).
+    const filling = Array.from({ length: FILLERS }, () => send('critical'));
+    // Wait until the scraped metrics show the queue (bounded: the simulator answers in ~5 s in all).
     const pool = t.gw.snapshot!.pools.get('default/pool')!;
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 10_000;
     while (pool.endpoints[0]!.metrics.waiting <= 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(pool.endpoints[0]!.metrics.waiting > 5, `queue seen by the picker: ${pool.endpoints[0]!.metrics.waiting}`);
 
@@ -143,9 +148,9 @@ data:
         headers: { 'content-type': 'application/json', 'x-gateway-inference-objective': objective },
         body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }),
       });
-    const filling = Array.from({ length: 8 }, () => send('critical'));
+    const filling = Array.from({ length: FILLERS }, () => send('critical'));
     const pool = t.gw.snapshot!.pools.get('default/pool')!;
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 10_000;
     while (pool.endpoints[0]!.metrics.waiting <= 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(pool.endpoints[0]!.metrics.waiting > 5, 'saturated');
     const batch = await send('batch');
