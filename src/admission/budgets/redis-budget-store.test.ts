@@ -73,5 +73,41 @@ describe('BudgetGuard over Redis when Redis fails', () => {
     }
     assert.ok(resumed?.ok && resumed.reservation, 'budgets resume when Redis returns');
     assert.equal(store!.health().up, true);
+    await resumed.reservation.end();
+  });
+
+  it('a reservation that timed out but was made after the hang is released at once (no phantom hold)', async () => {
+    const budgets = [{ name: 'late', unit: 'tokens' as const, limit: 1_000_000, window: { calendar: 'Day' as const }, per: 'shared' as const, appliesTo: { all: true } }];
+    const open = new BudgetGuard(budgets, store!);
+    const closed = new BudgetGuard(budgets, store!, { failureMode: 'closed' });
+    const req = (id: string) => ({ requestId: id, principal: undefined, model: 'm', body: { messages: [], max_tokens: 10 } });
+    const bounded = (p: BudgetAdmission | Promise<BudgetAdmission>) => Promise.race([Promise.resolve(p), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000).unref())]);
+    // Reachable, and nothing held.
+    const deadline = Date.now() + 15_000;
+    let first: BudgetAdmission | undefined;
+    while (Date.now() < deadline && !(first?.ok && first.reservation)) first = await open.begin(req(`warm${Date.now()}`));
+    assert.ok(first?.ok && first.reservation);
+    await first.reservation.end();
+    const now = Date.now();
+    const day = now - (now % 86_400_000);
+    const line = { key: 'late|*', limit: 1_000_000, windowStartMs: day, windowEndMs: day + 86_400_000 };
+    assert.equal((await store!.peek([line], now))[0]!.held, 0);
+    const undoneBefore = store!.connection.undoneLateReplies;
+
+    redis!.pause();
+    try {
+      const o = await bounded(open.begin(req('late-open')));
+      const c = await bounded(closed.begin(req('late-closed')));
+      assert.ok(o !== 'hung' && o.ok && o.degraded && o.reservation === undefined, 'fail-open admits, uncounted');
+      assert.ok(c !== 'hung' && !c.ok && c.error.status === 503, 'fail-closed refuses with 503');
+    } finally {
+      redis!.resume();
+    }
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && store!.connection.undoneLateReplies < undoneBefore + 2) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(store!.connection.undoneLateReplies, undoneBefore + 2, 'both late reservations were seen');
+    let state = (await store!.peek([line], Date.now()))[0]!;
+    while (Date.now() < until && state.held !== 0) state = (await store!.peek([line], Date.now()))[0]!;
+    assert.deepEqual(state, { spent: 0, held: 0 });
   });
 });

@@ -2,7 +2,9 @@
 // a hash `<prefix>bg:<key>:<window start ms>` holds `spent`, `held` and each request's remaining
 // hold (`r:<request id>`), and a sorted set `…:l` holds the request ids by lease end, so holds of a
 // crashed replica are released by the next operation. Every operation is one Lua script (atomic
-// over all the lines of the request), one round trip. Keys expire a day after their window.
+// over all the lines of the request), one round trip. Keys expire a day after their window. A
+// reserve that timed out but ran late (a hung Redis waking up) is released at once: its caller went on
+// without it and will never settle it.
 import { RedisConnection, RedisScript } from '../limits/redis-connection.ts';
 import type { RedisConnectionOptions, StoreHealth } from '../limits/redis-connection.ts';
 import { BUDGET_STATE_GRACE_MS } from './budget-store.ts';
@@ -137,7 +139,11 @@ export class RedisBudgetStore implements BudgetStore {
   reserve(lines: readonly BudgetLine[], amounts: readonly number[], requestId: string, leaseUntilMs: number, nowMs: number): Promise<BudgetOpResult> {
     const args: (string | number)[] = [nowMs, requestId, leaseUntilMs];
     lines.forEach((l, i) => args.push(l.limit, Math.max(0, Math.ceil(amounts[i] ?? 0)), ttl(l, nowMs)));
-    return this.connection.run(async (c) => result((await RESERVE.run(c, this.keys(lines), args)) as number[]));
+    return this.connection.run(
+      async (c) => result((await RESERVE.run(c, this.keys(lines), args)) as number[]),
+      // Timed out but executed late: nobody will settle this hold, so it is released at once.
+      (late) => (late.ok ? this.settle(lines, [], requestId, nowMs) : undefined),
+    );
   }
 
   charge(lines: readonly BudgetLine[], deltas: readonly number[], requestId: string, leaseUntilMs: number, nowMs: number): Promise<BudgetOpResult> {

@@ -1,6 +1,10 @@
 // One Redis connection shared by the Redis-backed stores (rate limits, budgets, usage), with the
 // settings that keep the request path from ever waiting on a sick Redis:
-// - `commandTimeout` (default 200 ms): every command settles within it, whatever Redis does;
+// - `commandTimeoutMs` (default 200 ms): every operation settles within it, whatever Redis does;
+// - an operation that timed out may still run when a hung Redis wakes up (its command sits in the
+//   socket): `run(op, undo)` watches for its late reply (up to `lateReplyLimitMs`, default 10 s, the
+//   ioredis command timeout) and sends `undo(reply)` after it, on the same connection, so a caller
+//   that was told "failed" finds no trace of the operation (no phantom count or reservation);
 // - no offline queue and no per-request retries: while disconnected, commands fail at once instead
 //   of piling up in memory and firing late;
 // - reconnection forever with a capped backoff, so the stores resume by themselves when Redis
@@ -38,8 +42,10 @@ export interface RedisConnectionOptions {
   readonly port?: number | undefined;
   readonly password?: string | undefined;
   readonly db?: number | undefined;
-  /** Every command settles within this (default 200 ms). */
+  /** Every operation settles within this (default 200 ms). */
   readonly commandTimeoutMs?: number | undefined;
+  /** How long a timed-out operation's late reply is still awaited, to undo it (default 10 s; at least commandTimeoutMs). */
+  readonly lateReplyLimitMs?: number | undefined;
   /** Connect attempts give up after this (default 1000 ms) and are retried. */
   readonly connectTimeoutMs?: number | undefined;
   /** Longest wait between reconnection attempts (default 1000 ms). */
@@ -55,6 +61,8 @@ export class RedisConnection {
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
   private up = false;
+  /** Late replies of timed-out operations that were undone (tests, logs). */
+  private undone = 0;
   private since: number;
   private lastError: string | undefined = undefined;
   private failures = 0;
@@ -69,7 +77,9 @@ export class RedisConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 200;
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     const common = {
-      commandTimeout: this.commandTimeoutMs,
+      // The backstop: run() answers within commandTimeoutMs, ioredis keeps waiting for the reply (to
+      // undo a late one) until this, so a long hang cannot pile up commands without bound.
+      commandTimeout: Math.max(this.commandTimeoutMs, options.lateReplyLimitMs ?? 10_000),
       connectTimeout: options.connectTimeoutMs ?? 1000,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -114,21 +124,63 @@ export class RedisConnection {
     });
   }
 
+  /** Late replies undone since the connection was created. */
+  get undoneLateReplies(): number {
+    return this.undone;
+  }
+
   /**
-   * Runs one store operation: a Redis failure of any kind becomes a StoreUnavailableError and marks
-   * the store down; a success marks it up again.
+   * Runs one store operation: it settles within `commandTimeoutMs`; a Redis failure of any kind
+   * becomes a StoreUnavailableError and marks the store down; a success marks it up again.
+   * `undo(reply)`, when given, is sent if the operation timed out and its reply arrives later (Redis
+   * executed it after all): the caller, told it failed, must find no trace of it. Undo failures are
+   * only counted in health (a lease or the window's expiry is then the bound).
    */
-  async run<T>(op: (client: Redis) => Promise<T>): Promise<T> {
+  run<T>(op: (client: Redis) => Promise<T>, undo?: (late: T) => Promise<unknown> | undefined): Promise<T> {
+    let pending: Promise<T>;
     try {
-      const result = await op(this.client);
-      if (!this.up && this.client.status === 'ready') this.setUp(true, undefined);
-      return result;
+      pending = op(this.client);
     } catch (err) {
-      this.failures++;
-      const message = err instanceof Error ? err.message : String(err);
-      this.setUp(false, message);
-      throw new StoreUnavailableError(`redis unavailable: ${message}`, { cause: err });
+      return Promise.reject(this.failed(err));
     }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.failed(new Error(`Command timed out after ${this.commandTimeoutMs} ms`)));
+        if (undo !== undefined) {
+          pending.then(
+            (late) => {
+              this.undone++;
+              undo(late)?.catch(() => undefined);
+            },
+            () => undefined,
+          );
+        }
+      }, this.commandTimeoutMs);
+      pending.then(
+        (result) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (!this.up && this.client.status === 'ready') this.setUp(true, undefined);
+          resolve(result);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(this.failed(err));
+        },
+      );
+    });
+  }
+
+  private failed(err: unknown): StoreUnavailableError {
+    this.failures++;
+    const message = err instanceof Error ? err.message : String(err);
+    this.setUp(false, message);
+    return new StoreUnavailableError(`redis unavailable: ${message}`, { cause: err });
   }
 
   async close(): Promise<void> {

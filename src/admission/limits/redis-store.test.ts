@@ -132,4 +132,23 @@ describe('RedisLimitStore when Redis fails', () => {
     }
     await eventually(async () => (await l.check(request)).allowed, 'the store to answer again after SIGCONT');
   });
+
+  it('a consume that timed out but ran after the hang leaves no count (it is refunded)', async () => {
+    const store = new RedisLimitStore({ connection: conn! });
+    const l = new RateLimiter({ name: 'late', rules: [{ limit: { requests: 100, unit: 'Hour' } }] }, store);
+    await eventually(async () => (await l.check(request)).allowed, 'redis to be reachable');
+    const counter = { key: 'late|default/r|0', limit: 100, windowStartMs: Date.now() - (Date.now() % 3_600_000), windowMs: 3_600_000, cost: 1 };
+    const before = (await store.peek([counter]))[0]!;
+    const undoneBefore = conn!.undoneLateReplies;
+    redis!.pause();
+    try {
+      const results = await Promise.all(Array.from({ length: 4 }, () => settlesWithin(Promise.resolve(l.check(request)), COMMAND_TIMEOUT_MS * 20)));
+      for (const r of results) assert.deepEqual([(r as RateLimitDecision).allowed, (r as RateLimitDecision).degraded], [true, true], 'fail open, uncounted');
+    } finally {
+      redis!.resume();
+    }
+    // Redis runs the four consumes when it wakes; each is given back right after.
+    await eventually(async () => conn!.undoneLateReplies === undoneBefore + 4, 'the late replies to be undone');
+    await eventually(async () => (await store.peek([counter]))[0] === before, `the count to return to ${before}`);
+  });
 });

@@ -1,7 +1,8 @@
 // Redis LimitStore: counters shared by every gateway replica, the way Envoy's ratelimit service
 // keeps them: one key per counter and window, `<prefix>rl:<counter key>:<window start ms>`,
 // expiring shortly after its window ends. Each operation is one round trip: consume, add and refund
-// are one Lua script each (atomic over all the counters of a request), peek is one MGET.
+// are one Lua script each (atomic over all the counters of a request), peek is one MGET. A consume
+// that timed out but ran late (a hung Redis waking up) is refunded: the caller was told it failed.
 //
 // Windows are computed by the gateway from its clock (not Redis TIME), so replicas need roughly
 // synchronised clocks (NTP), as Envoy's ratelimit replicas do.
@@ -93,10 +94,14 @@ export class RedisLimitStore implements LimitStore {
     const now = this.now();
     const args: (string | number)[] = [];
     for (const c of counters) args.push(c.limit, c.cost, this.ttl(c, now), c.enforce === false ? '0' : '1');
-    return this.connection.run(async (client) => {
-      const reply = (await CONSUME.run(client, this.keys(counters), args)) as number[];
-      return { allowed: reply[0] === 1, counts: reply.slice(1) };
-    });
+    return this.connection.run(
+      async (client) => {
+        const reply = (await CONSUME.run(client, this.keys(counters), args)) as number[];
+        return { allowed: reply[0] === 1, counts: reply.slice(1) };
+      },
+      // Timed out but executed late: the caller did not count on it, so it gives the costs back.
+      (late) => (late.allowed ? this.refund(counters) : undefined),
+    );
   }
 
   add(counters: readonly LimitCounter[]): Promise<readonly number[]> {
