@@ -2,8 +2,10 @@
 // request ends (DESIGN.md §2, §3), through pino's asynchronous destination (sonic-boom) for stdout,
 // stderr, descriptors and files, so that writing never blocks the request path. Lines reach the
 // destination within a second (or 4 KiB); `flush()` and `close()` write out the rest, and pino's exit
-// hook the rest at process exit. The line is the record's JSON.stringify: pino's logger layer (levels,
-// bindings, per-key serialisation) would add a few microseconds a line for nothing used here.
+// hook what sonic-boom holds at process exit (lines of the current event-loop turn are not yet
+// there: a gateway that closes, as the CLI's does on SIGTERM/SIGINT, loses none). The line is built
+// as text by accessLogLine: pino's logger layer (levels, bindings, per-key serialisation) would add a
+// few microseconds a line for nothing used here.
 //
 // Fields: Envoy-style request fields (start_time, method, path, protocol, authority, response_code,
 // duration, bytes), Envoy AI Gateway's AI access-log fields under their names (reference §7.3:
@@ -62,76 +64,74 @@ function pickSummary(ctx: RequestContext): Record<string, unknown> | undefined {
   return out;
 }
 
-/** The access-log record of a finished request (also what tests and other sinks may reuse). */
-export function accessLogRecord(ctx: RequestContext): Record<string, unknown> {
-  const r: Record<string, unknown> = {
-    start_time: new Date(ctx.startedAtWall).toISOString(),
-    request_id: ctx.id,
-    method: ctx.method,
-    path: ctx.path,
-    protocol: `HTTP/${ctx.req.httpVersion}`,
-    authority: ctx.host,
-    response_code: ctx.status,
-    duration_ms: ms(ctx.endedAt - ctx.startedAt),
-    bytes_sent: ctx.bytesOut,
-    client_address: ctx.clientAddress,
-  };
+/** A string as a JSON value. */
+const str = JSON.stringify as (s: string) => string;
+
+/** A number as a JSON value (null when not finite, as JSON.stringify writes it). */
+function num(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+/**
+ * The access-log line of a finished request, without the newline: `{"log":"access",…}`. Written
+ * field by field (strings through JSON.stringify, so escaping is JSON's own) rather than by
+ * stringifying a record object: the object, its property stores and the generic serializer cost
+ * several times more per request (bench `telemetry`, docs/observability.md "Cost of telemetry").
+ */
+export function accessLogLine(ctx: RequestContext): string {
+  let l = `{"log":"access","start_time":"${new Date(ctx.startedAtWall).toISOString()}","request_id":${str(ctx.id)},"method":${str(ctx.method)},"path":${str(ctx.path)},"protocol":${str(`HTTP/${ctx.req.httpVersion}`)},"authority":${str(ctx.host)},"response_code":${num(ctx.status)},"duration_ms":${num(ms(ctx.endedAt - ctx.startedAt))},"bytes_sent":${num(ctx.bytesOut)},"client_address":${str(ctx.clientAddress)}`;
   const ua = ctx.req.headers['user-agent'];
-  if (ua !== undefined) r['user_agent'] = ua;
-  r['route'] = ctx.route;
+  if (ua !== undefined) l += `,"user_agent":${str(ua)}`;
+  l += `,"route":${str(ctx.route)}`;
   const p = ctx.principal;
   if (p !== undefined) {
-    r['principal'] = p.id;
-    r['principal_kind'] = p.kind;
-    if (p.team !== undefined) r['team'] = p.team;
+    l += `,"principal":${str(p.id)},"principal_kind":${str(p.kind)}`;
+    if (p.team !== undefined) l += `,"team":${str(p.team)}`;
   }
-  if (ctx.objective !== undefined) r['objective'] = ctx.objective;
-  if (ctx.priority !== 0) r['priority'] = ctx.priority;
+  if (ctx.objective !== undefined) l += `,"objective":${str(ctx.objective)}`;
+  if (ctx.priority !== 0) l += `,"priority":${num(ctx.priority)}`;
   const attempts = ctx.attempts;
   const last = attempts.at(-1);
   if (last !== undefined) {
-    r['backend'] = last.backend;
+    l += `,"backend":${str(last.backend)}`;
     const endpoint = attemptEndpointName(ctx, last);
-    if (endpoint !== '') r['endpoint'] = endpoint;
-    if (last.status > 0) r['upstream_status'] = last.status;
+    if (endpoint !== '') l += `,"endpoint":${str(endpoint)}`;
+    if (last.status > 0) l += `,"upstream_status":${num(last.status)}`;
   }
-  r['attempts'] = attempts.length;
   let retries = 0;
   for (const a of attempts) if (a.retried) retries++;
-  r['retries'] = retries;
+  l += `,"attempts":${attempts.length},"retries":${retries}`;
   const pick = pickSummary(ctx);
-  if (pick !== undefined) r['pick'] = pick;
-  r['verdict'] = ctx.verdict;
+  if (pick !== undefined) l += `,"pick":${JSON.stringify(pick)}`;
+  l += `,"verdict":${str(ctx.verdict)}`;
   const err = ctx.error;
   if (err !== undefined) {
-    r['error'] = err.code;
-    r['error_message'] = err.message;
-    if (err.dropReason !== undefined) r['drop_reason'] = err.dropReason;
+    l += `,"error":${str(err.code)},"error_message":${str(err.message)}`;
+    if (err.dropReason !== undefined) l += `,"drop_reason":${str(err.dropReason)}`;
   }
   if (isGenAIRequest(ctx)) {
-    r['gen_ai.operation.name'] = genAIOperationName(ctx.operation!);
-    r['gen_ai.provider.name'] = genAIProviderName(ctx.backend?.target);
-    if (ctx.originalModel !== undefined) r['gen_ai.request.model'] = ctx.originalModel;
-    if (ctx.requestModel !== undefined) r['gen_ai.request.model_override'] = ctx.requestModel;
-    if (ctx.responseModel !== undefined) r['gen_ai.response.model'] = ctx.responseModel;
-    r['stream'] = ctx.stream;
+    l += `,"gen_ai.operation.name":${str(genAIOperationName(ctx.operation!))},"gen_ai.provider.name":${str(genAIProviderName(ctx.backend?.target))}`;
+    if (ctx.originalModel !== undefined) l += `,"gen_ai.request.model":${str(ctx.originalModel)}`;
+    if (ctx.requestModel !== undefined) l += `,"gen_ai.request.model_override":${str(ctx.requestModel)}`;
+    if (ctx.responseModel !== undefined) l += `,"gen_ai.response.model":${str(ctx.responseModel)}`;
     const u = ctx.usage;
-    r['gen_ai.usage.input_tokens'] = u.inputTokens;
-    r['gen_ai.usage.output_tokens'] = u.outputTokens;
-    r['gen_ai.usage.total_tokens'] = u.totalTokens;
-    r['gen_ai.usage.cache_read.input_tokens'] = u.cachedInputTokens;
-    r['gen_ai.usage.cache_creation.input_tokens'] = u.cacheCreationInputTokens;
-    r['gen_ai.usage.reasoning_tokens'] = u.reasoningTokens;
+    l += `,"stream":${ctx.stream},"gen_ai.usage.input_tokens":${num(u.inputTokens)},"gen_ai.usage.output_tokens":${num(u.outputTokens)},"gen_ai.usage.total_tokens":${num(u.totalTokens)},"gen_ai.usage.cache_read.input_tokens":${num(u.cachedInputTokens)},"gen_ai.usage.cache_creation.input_tokens":${num(u.cacheCreationInputTokens)},"gen_ai.usage.reasoning_tokens":${num(u.reasoningTokens)}`;
     const ttft = timeToFirstTokenSeconds(ctx);
-    if (ttft !== undefined) r['ttft_ms'] = ms(ttft * 1000);
+    if (ttft !== undefined) l += `,"ttft_ms":${num(ms(ttft * 1000))}`;
     const tpot = timePerOutputTokenSeconds(ctx);
-    if (tpot !== undefined) r['tpot_ms'] = ms(tpot * 1000);
+    if (tpot !== undefined) l += `,"tpot_ms":${num(ms(tpot * 1000))}`;
   }
   // Set by governance when a ModelPricing prices the request's model (integer micro-dollars).
-  if (ctx.costMicros !== undefined) r['cost_usd'] = ctx.costMicros / 1e6;
+  if (ctx.costMicros !== undefined) l += `,"cost_usd":${num(ctx.costMicros / 1e6)}`;
   const session = ctx.req.headers['agent-session-id'];
-  if (typeof session === 'string') r['session.id'] = session;
-  return r;
+  if (typeof session === 'string') l += `,"session.id":${str(session)}`;
+  return l + '}';
+}
+
+/** The access-log record of a finished request: its line as an object, without `log` (tests and other sinks). */
+export function accessLogRecord(ctx: RequestContext): Record<string, unknown> {
+  const { log: _log, ...record } = JSON.parse(accessLogLine(ctx)) as Record<string, unknown>;
+  return record;
 }
 
 function isStream(d: unknown): d is NodeJS.WritableStream {
@@ -153,7 +153,7 @@ export function attachAccessLog(owner: object, options: AccessLogOptions = {}): 
     const dest = where === 'stdout' || where === '-' ? 1 : where === 'stderr' ? 2 : where;
     ownsFile = typeof dest === 'string';
     // Asynchronous and buffered: a line costs a string append; the buffer goes out in one write at
-    // 4 KiB or every second.
+    // 4 KiB or every second (lines of one event-loop turn are appended as one chunk, below).
     sonic = pino.destination({ dest, sync: false, minLength: 4096, periodicFlush: 1000, mkdir: ownsFile, append: true });
     const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
     const s = sonic;
@@ -166,11 +166,33 @@ export function attachAccessLog(owner: object, options: AccessLogOptions = {}): 
     });
     out = sonic;
   }
+  // Lines for sonic-boom are gathered here and handed over once per turn of the event loop: its
+  // write() measures the byte length of the chunk it appends to on every call, which made a line cost
+  // several times what building it does once a few KiB were pending. A stream gets each line at once.
+  let pending = '';
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    if (!failed) out.write(chunk);
+  };
   const unsubscribe = events.end.subscribe((ctx) => {
-    if (ctx.owner === owner && !failed) out.write(`{"log":"access",${JSON.stringify(accessLogRecord(ctx)).slice(1)}\n`);
+    if (ctx.owner !== owner || failed) return;
+    if (sonic === undefined) {
+      out.write(accessLogLine(ctx) + '\n');
+      return;
+    }
+    pending += accessLogLine(ctx) + '\n';
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
   });
   const flush = () =>
     new Promise<void>((resolve) => {
+      drain();
       if (sonic === undefined || failed) return resolve();
       sonic.flush(() => resolve());
     });
