@@ -37,6 +37,7 @@ import type { Admission } from '../runtime/governance.ts';
 import type { ResourceStatus } from '../runtime/snapshot.ts';
 import { GATEWAY_GROUP, all, get } from './context.ts';
 import type { Ctx, GovernanceStores, RouteGovernance } from './context.ts';
+import { refusedForSecurity, unsupportedMessage } from './support.ts';
 import { trafficPolicy } from './traffic-policy.ts';
 
 export type { GovernanceStores };
@@ -209,10 +210,12 @@ export class GovernanceCompiler implements RouteGovernance {
         authorizer = new Authorizer(config);
         for (const msg of authorizer.problems) this.#problem(sp, ['spec', 'authorization'], msg);
       }
-      const unsupported = ['basicAuth', 'oidc', 'extAuth', 'cors'].filter((f) => (spec as Record<string, unknown>)[f] !== undefined);
+      // Mechanisms Sluice does not implement (basicAuth, oidc, extAuth, cors...) are warned about by
+      // compile/support.ts; requests would be served without that check, so the policy is refused.
+      const unsupported = refusedForSecurity(sp);
       if (unsupported.length > 0) {
-        valid = false;
-        this.#problem(sp, ['spec', unsupported[0]!], `${unsupported.join(', ')} ${unsupported.length > 1 ? 'are' : 'is'} not supported yet: requests would be served without that check, so the policy is not Accepted and its routes refuse requests (500) until it is removed`);
+        this.#refuse(sp, 'Unsupported', unsupportedMessage(unsupported));
+        return new RefuseAll(`${resourceLabel('SecurityPolicy', sp.namespace, sp.name)} asks for ${unsupported.map((f) => f.path).join(', ')}, which Sluice does not enforce yet`);
       }
       if (valid) this.#accept(sp, `${[spec.apiKeyAuth && 'API keys', spec.jwt && 'JWT', spec.authorization && 'authorization'].filter(Boolean).join(', ')}`);
       else {
@@ -252,6 +255,11 @@ export class GovernanceCompiler implements RouteGovernance {
     let limiter: RateLimiter | undefined;
     const btp = forRoute ? trafficPolicy(ctx, route as never)?.resource : undefined;
     const rl = (btp as Resource<BackendTrafficPolicy> | undefined)?.object.spec.rateLimit;
+    // A rate limit with a part Sluice does not enforce is refused rather than applied weaker.
+    const btpUnsupported = btp ? refusedForSecurity(btp) : [];
+    if (btp && btpUnsupported.length > 0) {
+      return new RefuseAll(`${resourceLabel('BackendTrafficPolicy', btp.namespace, btp.name)} asks for ${btpUnsupported.map((f) => f.path).join(', ')}, which Sluice does not enforce yet`);
+    }
     if (btp && rl) {
       const scope = rl.type ?? (rl.global ? 'Global' : 'Local');
       const rules = (scope === 'Global' ? rl.global?.rules : rl.local?.rules) ?? [];

@@ -21,6 +21,7 @@ import type { CompileInput, Ctx, Index } from './context.ts';
 import { compileGateways } from './gateways.ts';
 import { compileRoute } from './routes.ts';
 import { compilePool } from './pools.ts';
+import { refusedForSecurity, supportProblems, unsupportedMessage } from './support.ts';
 
 export function compile(input: CompileInput): RuntimeSnapshot {
   const index = buildIndex(input.resources);
@@ -30,6 +31,8 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const origins = new Set<string>();
   // Kubernetes gives every Namespace the label kubernetes.io/metadata.name; selectors often use it.
   const namespaces = new Map(all<{ metadata: { labels?: Record<string, string> | null } }>(index, 'Namespace').map((n) => [n.name, { labels: { ...(n.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.name } }]));
+  // Fields read but not honoured yet: one warning per field path per resource (compile/support.ts).
+  for (const r of input.resources) problems.push(...supportProblems(r));
   const ctx: Ctx = { index, namespaces, pods: input.pods, endpoints: input.endpoints, problems, endpointKeys, origins, pools: new Map(), pickerStates: input.pickerStates ?? new PickerStates(), credentials: new Map(), health: input.health ?? new HealthRegistry(), backends: new Map(), governance: undefined };
 
   // GatewayClasses: standalone Sluice serves every class; Envoy-specific parameters are reported and ignored.
@@ -69,6 +72,9 @@ export function compile(input: CompileInput): RuntimeSnapshot {
   const listenerStatuses = new Map<string, NonNullable<ResourceStatus['sub']>[number][]>();
   for (const l of listeners) {
     const key = `${l.gateway.namespace}/${l.gateway.name}`;
+    // A Gateway asking for a check Sluice does not make (client certificates) is not served at all.
+    const refused = refusedForSecurity(l.gateway);
+    if (refused.length > 0) l.conditions = [condition('Accepted', 'False', 'Unsupported', unsupportedMessage(refused)), condition('Programmed', 'False', 'Invalid', 'the Gateway is not Accepted')];
     let subs = listenerStatuses.get(key);
     if (!subs) listenerStatuses.set(key, (subs = []));
     subs.push({
@@ -77,7 +83,7 @@ export function compile(input: CompileInput): RuntimeSnapshot {
       attachedRoutes: l.attachedRoutes,
       supportedKinds: l.supportedKinds,
     });
-    if (!l.accepted) continue;
+    if (!l.accepted || refused.length > 0) continue;
     const runtime: ListenerRuntime = {
       gateway: key,
       name: l.spec.name,
@@ -119,8 +125,32 @@ export function compile(input: CompileInput): RuntimeSnapshot {
     }
   }
 
+  markUnsupported(input.resources, statuses);
   stampObservedGenerations(input, index, statuses);
   return { generation: input.generation, bindings, pools: ctx.pools, backends: ctx.backends, statuses, problems, endpointKeys, origins };
+}
+
+/**
+ * Resources with a security-relevant field Sluice does not honour are not Accepted (reason
+ * Unsupported), whatever their compiler concluded; their compilers refuse them rather than serve them
+ * half-applied (governance.ts, routes.ts, the listener bindings above).
+ */
+function markUnsupported(resources: readonly CompileInput['resources'][number][], statuses: ResourceStatus[]): void {
+  for (const r of resources) {
+    const fields = refusedForSecurity(r);
+    if (fields.length === 0) continue;
+    const accepted = condition('Accepted', 'False', 'Unsupported', unsupportedMessage(fields));
+    const replace = (cs: readonly Condition[]) => [accepted, ...cs.filter((c) => c.type !== 'Accepted')];
+    const i = statuses.findIndex((s) => s.kind === r.kind && s.namespace === r.namespace && s.name === r.name);
+    const st = statuses[i];
+    if (!st) {
+      statuses.push({ kind: r.kind, namespace: r.namespace, name: r.name, conditions: [accepted] });
+      continue;
+    }
+    // A route's parents say the same; a Gateway's listeners already carry their own refusal.
+    const sub = st.sub && r.kind !== 'Gateway' ? st.sub.map((x) => ({ ...x, conditions: replace(x.conditions) })) : st.sub;
+    statuses[i] = { ...st, conditions: replace(st.conditions), ...(sub ? { sub } : {}) };
+  }
 }
 
 function stampObservedGenerations(input: CompileInput, index: Index, statuses: ResourceStatus[]): void {

@@ -23,6 +23,7 @@ import { GATEWAY_GROUP, AI_ROUTE_DEFAULT_TIMEOUT_MS, labelSelectorMatches } from
 import { MODEL_HEADER } from '../http/headers.ts';
 import type { CompiledListener, Ctx, LabelSelectorView } from './context.ts';
 import { resolveBackendRef } from './backends.ts';
+import { refusedForSecurity } from './support.ts';
 
 export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGatewayRouteView | GRPCRouteView>, listeners: CompiledListener[], statuses: ResourceStatus[]): void {
   const isAI = route.kind === 'AIGatewayRoute';
@@ -33,6 +34,9 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
   const parentRefs: ParentRefView[] = spec.parentRefs ?? [];
   const parents: { name: string; conditions: Condition[] }[] = [];
   const routeHostnames = spec.hostnames ?? [];
+  // A security field Sluice does not enforce (an ExternalAuth filter): the route stays attached, so its
+  // requests do not fall through to a less specific route, and every rule refuses them (500).
+  const refused = refusedForSecurity(route);
 
   // Rules → compiled rules (shared by every listener the route attaches to).
   const notes: string[] = [];
@@ -107,19 +111,17 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
       backends.push({ weight: ref.weight ?? 1, priority: (ref as { priority?: number }).priority ?? 0, target: shared, modelNameOverride: ref.modelNameOverride, filters: { ...refFilters.filters, requestHeaders } });
     }
     if (ruleFilters.unsupported.length > 0) {
+      // compile/support.ts warns about each such filter field; the rule answers 500 rather than serve without it.
       const types = ruleFilters.unsupported.join(', ');
-      ctx.problems.push({
-        severity: 'warning',
-        location: route.source.locationOf([...fieldBase, 'filters']),
-        resource: label,
-        field: `spec.rules[${ruleIndex}].filters`,
-        message: `filters (${types}) are not implemented yet; requests matching this rule get 500 rather than being served without them`,
-      });
       backends.length = 0;
       backends.push({ weight: 1, priority: 0, target: { kind: 'invalid', id: `rule ${ruleIndex}`, reason: 'UnsupportedValue', message: `filter ${types} is not supported by this Sluice version` } });
     }
+    if (refused.length > 0) {
+      backends.length = 0;
+      backends.push({ weight: 1, priority: 0, target: { kind: 'invalid', id: label, reason: 'Unsupported', message: `${label} asks for ${refused.map((f) => f.path).join(', ')}, which Sluice does not enforce yet, so it refuses requests rather than serve them unchecked` } });
+    }
     const mirrors: { target: BackendTarget; fraction: number }[] = [];
-    for (const m of ruleFilters.mirrors) {
+    for (const m of refused.length > 0 ? [] : ruleFilters.mirrors) {
       const target = resolveBackendRef(ctx, route, m.backendRef, false, [...fieldBase, 'filters']);
       // An unresolvable mirror sets ResolvedRefs=False and is not configured; the rule still serves.
       if (target.kind === 'invalid') {
@@ -153,7 +155,8 @@ export function compileRoute(ctx: Ctx, route: Resource<HTTPRouteView | AIGateway
         totalWeight,
         requestTimeoutMs,
         backendTimeoutMs,
-        filters: ruleFilters.filters,
+        // A refused route answers nothing itself either (no redirect, CORS preflight or header filter).
+        filters: refused.length > 0 ? {} : ruleFilters.filters,
         mirrors,
         retry,
         trafficPolicy: policy?.source,

@@ -1152,3 +1152,36 @@ export function refusedForSecurity(r: Resource): UnsupportedField[] {
 export function unsupportedMessage(fields: readonly UnsupportedField[]): string {
   return `${fields.map((f) => f.path).join(', ')} ${fields.length > 1 ? 'are' : 'is'} not supported yet and would weaken a security guarantee if ignored, so the resource is not Accepted`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The documentation table (docs/support.md, between the BEGIN/END markers; support.test.ts keeps it true)
+
+function describeSupport(s: Support): string {
+  switch (s.status) {
+    case 'compiled':
+      return s.subtree ? 'honoured (with every field below)' : 'honoured';
+    case 'inert':
+      return `ignored, harmless: ${s.why}`;
+    case 'unsupported': {
+      const examples = s.examples ? ` (e.g. ${s.examples.join(', ')})` : '';
+      const by = s.reportedBy ? ` Reported as an error by ${s.reportedBy}.` : '';
+      const values = s.honoured ? ` The value${s.honoured.length > 1 ? 's' : ''} ${s.honoured.map(String).join(', ')} ${s.honoured.length > 1 ? 'are' : 'is'} honoured.` : '';
+      return `**not supported yet${s.security ? ', security: the resource is not Accepted' : ''}**${examples}: ${s.instead}.${values}${by}`.replace(/\.\./g, '.');
+    }
+  }
+}
+
+/** The Markdown of docs/support.md's generated section: per kind, unsupported fields first, then inert, then honoured. */
+export function supportTable(): string {
+  const out: string[] = [];
+  const rank = (s: Support) => (s.status === 'unsupported' ? 0 : s.status === 'inert' ? 1 : 2);
+  for (const k of supportRegistry) {
+    const groups = k.groups.map((g) => (g === '' ? 'core' : g)).join(', ');
+    const entries = Object.entries(k.fields).sort(([a, sa], [b, sb]) => rank(sa) - rank(sb) || (a < b ? -1 : a > b ? 1 : 0));
+    const count = (st: Support['status']) => entries.filter(([, s]) => s.status === st).length;
+    out.push(`### ${k.kind} (${groups})`, '', `${count('unsupported')} not supported yet, ${count('inert')} ignored as harmless, ${count('compiled')} honoured.`, '', '| field | what Sluice does |', '| --- | --- |');
+    for (const [path, s] of entries) out.push(`| \`${path}\` | ${describeSupport(s).replace(/\|/g, '\\|')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
