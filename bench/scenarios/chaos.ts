@@ -14,6 +14,13 @@
 // percentiles, the gateway's peak RSS, internal_error answers and log lines (must be 0), the slow
 // clients' fate, and the cost of the JSON shape check per KB beside JSON.parse's. Nothing here knows
 // about retries, ejection or path normalisation: the figures are whatever the gateway does today.
+//
+// Retries exist only where a policy asks for them (as in Envoy Gateway), so by default the route gets
+// the BackendTrafficPolicy a platform team would write for model servers (--policy retry): retry on
+// connect failure, reset and 503, a per-try timeout, a short backoff; endpoint health stays Sluice's
+// default passive detection. --policy none measures the route with no retry at all. The gateway's
+// ejection log lines give the hanging replicas' cost: how long each was back in rotation before it was
+// ejected again (at most about one per-try timeout is the goal, not one per request).
 import { utimesSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -42,6 +49,10 @@ const USAGE = `  --duration S          seconds of chaos (default 60)
   --slow-limit S        the gateway's header/body timeout they must be cut within (default 60)
   --kill-at F           fraction of the run at which replicas are killed (default 0.3)
   --request-timeout S   the routes' timeouts.request (default 10s)
+  --policy P            retry (default): a BackendTrafficPolicy with retries and a per-try timeout;
+                        none: no retry policy
+  --retries N           the policy's numRetries (default 5)
+  --per-try-timeout S   the policy's perRetry.timeout (default 2s)
   --seed N              fuzz seed (default: time-based, printed)
   --sluice HOW          build (default), dist or source
   --out NAME            results file (default chaos)
@@ -56,6 +67,47 @@ interface FuzzTally {
   internalErrors: number;
   statuses: Record<string, number>;
   examples: string[];
+}
+
+interface Ejection {
+  readonly origin: string;
+  /** performance.now() when the line was read. */
+  readonly at: number;
+  readonly seconds: number;
+  readonly reason: string;
+}
+
+/** The policy a platform team would give model servers: retries on failures that sent nothing useful, a per-try timeout. */
+function retryPolicy(retries: number, perTry: string): string {
+  return `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: chaos-retries}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: chaos}]
+  retry:
+    numRetries: ${retries}
+    retryOn:
+      triggers: [connect-failure, reset, retriable-status-codes]
+      httpStatusCodes: [503]
+    perRetry:
+      timeout: ${perTry}
+      backOff: {baseInterval: 10ms, maxInterval: 100ms}
+`;
+}
+
+/**
+ * What a hanging replica cost: its ejections during the run, and for each return to rotation the time
+ * until it was ejected again (the time requests could be sent to it and wait out a per-try timeout).
+ */
+function hangCost(list: readonly Ejection[], runStart: number, endedAt: number) {
+  const own = list.filter((e) => e.at >= runStart).sort((a, b) => a.at - b.at);
+  const inRotation: number[] = [];
+  for (let i = 1; i < own.length; i++) inRotation.push(own[i]!.at - (own[i - 1]!.at + own[i - 1]!.seconds * 1000));
+  // Back in rotation at the end without having been ejected again: that time counts too.
+  const last = own.at(-1);
+  const tail = last ? runStart + endedAt - (last.at + last.seconds * 1000) : Number.NaN;
+  return { ejections: own.length, inRotationMs: inRotation.sort((a, b) => a - b), openAtEndMs: tail > 0 ? tail : 0 };
 }
 
 function count<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
@@ -79,6 +131,9 @@ async function runChaos(argv: string[]): Promise<void> {
       'slow-limit': { type: 'string', default: '60' },
       'kill-at': { type: 'string', default: '0.3' },
       'request-timeout': { type: 'string', default: '10s' },
+      policy: { type: 'string', default: 'retry' },
+      retries: { type: 'string', default: '5' },
+      'per-try-timeout': { type: 'string', default: '2s' },
       seed: { type: 'string' },
       sluice: { type: 'string', default: 'build' },
       out: { type: 'string', default: 'chaos' },
@@ -96,6 +151,13 @@ async function runChaos(argv: string[]): Promise<void> {
   if (!(rate > 0 && rate <= 2000) || !(fuzzRate >= 0 && fuzzRate <= 2000) || !(Number.isInteger(slow) && slow >= 0 && slow <= 1000)) throw new Error('--rate 1..2000, --fuzz-rate 0..2000, --slow 0..1000');
   if (!(killAt > 0 && killAt < 1)) throw new Error('--kill-at: a fraction between 0 and 1');
   if (!/^\d+(ms|s)$/.test(values['request-timeout'])) throw new Error('--request-timeout: a duration such as 10s or 500ms');
+  const policy = values.policy;
+  if (policy !== 'retry' && policy !== 'none') throw new Error('--policy: retry or none');
+  const retries = Number(values.retries);
+  if (!(Number.isInteger(retries) && retries >= 0 && retries <= 20)) throw new Error('--retries: 0 to 20');
+  const perTry = values['per-try-timeout'];
+  if (!/^\d+(ms|s)$/.test(perTry)) throw new Error('--per-try-timeout: a duration such as 2s or 500ms');
+  const perTryMs = perTry.endsWith('ms') ? Number(perTry.slice(0, -2)) : Number(perTry.slice(0, -1)) * 1000;
   const entry = values.sluice;
   if (entry !== 'build' && entry !== 'dist' && entry !== 'source') throw new Error('--sluice: build, dist or source');
   const echo = values.verbose;
@@ -107,6 +169,7 @@ async function runChaos(argv: string[]): Promise<void> {
   const loadBefore = loadavg();
   log(`bench chaos: ${describeMachine(m)}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   log(`  ${durationMs / 1000} s: ${rate} well-formed requests/s, ${fuzzRate} fuzz cases/s (seed ${seed}), ${slow} slow clients, a reload every second, kills at ${Math.round(killAt * 100)} %`);
+  log(`  route: timeouts.request ${values['request-timeout']}; ${policy === 'retry' ? `BackendTrafficPolicy retry: ${retries} retries on connect-failure, reset, 503; perRetry.timeout ${perTry}` : 'no retry policy'}`);
 
   log('  JSON shape check (every AI request) against JSON.parse of the same body:');
   const scanCost = measureScanCost();
@@ -123,8 +186,27 @@ async function runChaos(argv: string[]): Promise<void> {
   const rt = await prepareRuntime(entry, log);
   const sims = new Map<string, SimProcess>();
   for (const role of ROLES) sims.set(role, await startSimProcess(rt, role, echo));
-  const gw = await startChaosGateway(rt, chaosManifests(ROLES.map((r) => sims.get(r)!.port), values['request-timeout']), echo);
+  const manifests = chaosManifests(ROLES.map((r) => sims.get(r)!.port), values['request-timeout']) + (policy === 'retry' ? retryPolicy(retries, perTry) : '');
+  const gw = await startChaosGateway(rt, manifests, echo);
+  // Ejections as the gateway logs them (`<backend>: endpoint <origin> ejected for N s (<reason>)`).
+  const ejections: Ejection[] = [];
+  let logTail = '';
+  const scanEjections = (chunk: Buffer) => {
+    const lines = (logTail + chunk.toString()).split('\n');
+    logTail = lines.pop() ?? '';
+    for (const l of lines) {
+      const m = /endpoint (\S+) ejected for (\d+) s \(([^)]+)\)/.exec(l);
+      if (m) ejections.push({ origin: m[1]!, at: performance.now(), seconds: Number(m[2]), reason: m[3]! });
+    }
+  };
+  gw.child.proc.stdout?.on('data', scanEjections);
+  gw.child.proc.stderr?.on('data', scanEjections);
   const replicas = await poolReplicas(gw.adminPort, 60_000);
+  const roleOf = new Map<string, string>();
+  for (const r of ROLES) {
+    roleOf.set(`http://127.0.0.1:${sims.get(r)!.port}`, `Backend ${r}`);
+    roleOf.set(`http://${replicas.get(r)!}`, `pool ${r}`);
+  }
   const origin = `http://127.0.0.1:${gw.port}`;
   log(`  gateway on ${origin} (pid ${gw.child.pid}); backend processes ${ROLES.map((r) => `${r} :${sims.get(r)!.port}`).join(', ')}; pool replicas ${[...replicas].map(([r, a]) => `${r} ${a}`).join(', ')}`);
 
@@ -230,6 +312,12 @@ async function runChaos(argv: string[]): Promise<void> {
   const before = results.filter((r) => !Number.isFinite(killedAt) || r.at < killedAt);
   const durations = results.map((r) => r.ms).sort((a, b) => a - b);
   const okDurations = results.filter(ok).map((r) => r.ms).sort((a, b) => a - b);
+  const ejectionsByRole = count(ejections.filter((e) => e.at >= runStart), (e) => `${roleOf.get(e.origin) ?? e.origin} ${e.reason}`);
+  const hang = Object.fromEntries(
+    ['pool hang', 'Backend hang'].map((role) => [role, hangCost(ejections.filter((e) => roleOf.get(e.origin) === role), runStart, endedAt)]),
+  );
+  // Requests that waited out at least one per-try timeout (a hung attempt) before their answer.
+  const waitedPerTry = policy === 'retry' ? results.filter((r) => r.ms >= perTryMs).length : Number.NaN;
   const streams = results.filter((r) => r.stream && r.status === 200);
   const wfInternal = results.filter((r) => r.code === 'internal_error').length;
   const logInternal = gw.internalErrorLines();
@@ -266,6 +354,12 @@ async function runChaos(argv: string[]): Promise<void> {
     ['  streams ended by an error event', fmt(streams.filter((r) => r.outcome === 'stream-error-event').length, 0)],
     ['  latency p50 / p99, all (ms)', `${fmt(percentile(durations, 50), 0)} / ${fmt(percentile(durations, 99), 0)}`],
     ['  latency p50 / p99, successes (ms)', `${fmt(percentile(okDurations, 50), 0)} / ${fmt(percentile(okDurations, 99), 0)}`],
+    [`requests that waited ≥ one per-try timeout (${perTry})`, policy === 'retry' ? fmt(waitedPerTry, 0) : 'n/a (no policy)'],
+    ...Object.entries(hang).flatMap(([role, h]) => [
+      [`${role}: ejections during the run`, fmt(h.ejections, 0)],
+      [`  back in rotation before re-ejection, median / max (s)`, h.inRotationMs.length === 0 ? 'n/a' : `${fmt(percentile(h.inRotationMs, 50) / 1000, 1)} / ${fmt(h.inRotationMs.at(-1)! / 1000, 1)}`],
+      [`  in rotation at the end, not ejected again (s)`, fmt(h.openAtEndMs / 1000, 1)],
+    ]),
     ['fuzz cases', fmt(fuzz.sent, 0)],
     ['  closed without any response (must be 0)', fmt(fuzz.noAnswer, 0)],
     ['  no response within 30 s (must be 0)', fmt(fuzz.noAnswerInTime, 0)],
@@ -285,6 +379,8 @@ async function runChaos(argv: string[]): Promise<void> {
   log('');
   log('  well-formed failures by kind:');
   for (const [k, v] of Object.entries(failures).sort((a, b) => b[1] - a[1])) log(`    ${String(v).padStart(6)}  ${k}`);
+  log('  ejections by replica and reason:');
+  for (const [k, v] of Object.entries(ejectionsByRole).sort()) log(`    ${String(v).padStart(6)}  ${k}`);
   log('  failure messages:');
   for (const [k, v] of Object.entries(failureMessages).sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`    ${String(v).padStart(6)}  ${k}`);
   log(`  success per second: ${timeline.map((t) => (t.requests === 0 ? '-' : Math.round((100 * t.ok) / t.requests))).join(' ')}`);
@@ -297,7 +393,7 @@ async function runChaos(argv: string[]): Promise<void> {
     machine: m,
     loadAverage: { before: loadBefore, after: loadAfter },
     machineBusyPercent: (busyMs / endedAt / m.cpus) * 100,
-    settings: { durationMs, rate, fuzzRate, slowClients: slow, killAt, requestTimeout: values['request-timeout'], seed, entry },
+    settings: { durationMs, rate, fuzzRate, slowClients: slow, killAt, requestTimeout: values['request-timeout'], policy, retries, perTryTimeout: perTry, seed, entry },
     killedAtMs: killedAt,
     wellFormed: {
       requests: results.length,
@@ -316,6 +412,7 @@ async function runChaos(argv: string[]): Promise<void> {
       failureMessages,
       timeline,
     },
+    hangingReplicas: { waitedPerTryTimeout: waitedPerTry, byRole: hang, ejectionsByRole },
     fuzz,
     internalErrorAnswers: wfInternal + fuzz.internalErrors,
     internalErrorLogLines: logInternal.length,
