@@ -5,7 +5,8 @@
 // The two versions have the same shape today. v1alpha1 additionally accepts the fields that
 // AI Gateway ≤ v0.3 manifests carry (AIGatewayRoute `schema`, `targetRefs`, `filterConfig`;
 // AIServiceBackend `backendSecurityPolicyRef`): they are DEPRECATED upstream and removed there since
-// v0.4; Sluice reads them so old manifests load, and the compiler is expected to warn about them.
+// v0.4; Sluice reads them so old manifests load. compile/support.ts classifies each (targetRefs is
+// reported as not honoured; schema and filterConfig are harmless to ignore).
 //
 // Strict everywhere except two embedded foreign types that Sluice does not act on: the Envoy Gateway
 // OIDC block of an OIDC token exchange and GatewayConfig's ext_proc container spec (see below).
@@ -256,7 +257,7 @@ const aiServiceBackendSpecShape = {
   /**
    * NOT an upstream field: the API server prunes it. Upstream's own `aigw run` examples
    * (examples/aigw/ollama.yaml) carry it, so it is accepted to load those unmodified. Upstream ignores
-   * it; the compiler should warn that it has no effect (route rules carry timeouts).
+   * it; compile/support.ts warns that it has no effect (route rules carry timeouts).
    */
   timeouts: httpRouteTimeoutsSchema.optional(),
 };

@@ -1,9 +1,9 @@
 // Envoy Gateway (gateway.envoyproxy.io/v1alpha1) kinds that AI Gateway manifests use:
 // - Backend: static or DNS endpoints of a provider or model server (envoyproxy/gateway
 //   api/v1alpha1/backend_types.go). Strict, with the CRD's CEL rules.
-// - BackendTrafficPolicy and SecurityPolicy: accepted, but their spec is NOT validated yet (loose
-//   objects; only the attachment fields are typed). Sluice's compiler must report any part of them
-//   it does not honour rather than silently ignore it.
+// - BackendTrafficPolicy and SecurityPolicy: loose objects; the fields Sluice reads are typed and the
+//   rest passes validation. compile/support.ts reports every part Sluice does not honour (any key
+//   beyond the typed ones included), and refuses a SecurityPolicy or rate limit it cannot enforce.
 import { z } from 'zod';
 import {
   bool,
