@@ -171,28 +171,26 @@ export function costOf(ctx: RequestContext): number | undefined {
   return undefined;
 }
 
-/** Copies what a flow shows out of a finished request's context. `seq` is assigned by the log. */
+/**
+ * Copies what a flow shows out of a finished request's context. `seq` is assigned by the log.
+ * Built by assignment rather than by spreading optional parts: this runs for every request (the
+ * flow log's whole cost on the request path), and each spread allocated and copied an object.
+ */
 export function flowRecordOf(ctx: RequestContext, seq: number, nowWall: number = Date.now()): FlowRecord {
   const last = ctx.attempts.at(-1);
   const ep = ctx.endpoint;
   const backend = last?.backend || undefined;
   const endpoint = last?.endpoint || ep?.key || undefined;
   const principal = ctx.principal;
-  const sourceLabels: Record<string, string> = {};
+  const source: { address: string; identity?: string; team?: string; labels: Record<string, string> } = { address: address(ctx.clientAddress), labels: {} };
   if (principal) {
-    sourceLabels.identity = principal.id;
-    if (principal.team !== undefined) sourceLabels.team = principal.team;
-    sourceLabels.auth = principal.kind;
+    source.identity = principal.id;
+    if (principal.team !== undefined) source.team = principal.team;
+    source.labels = principal.team !== undefined ? { identity: principal.id, team: principal.team, auth: principal.kind } : { identity: principal.id, auth: principal.kind };
   }
   const endedAt = ctx.endedAt > 0 ? ctx.endedAt : performance.now();
   const duration = Math.max(0, endedAt - ctx.startedAt);
   const u = ctx.usage;
-  let ttft: number | undefined;
-  let tpot: number | undefined;
-  if (ctx.stream && ctx.firstByteAt > 0) {
-    ttft = ctx.firstByteAt - ctx.startedAt;
-    if (u.outputTokens > 1) tpot = (endedAt - ctx.firstByteAt) / (u.outputTokens - 1);
-  }
   let retries = 0;
   let attemptErrors: string[] | undefined;
   for (const a of ctx.attempts) {
@@ -201,52 +199,50 @@ export function flowRecordOf(ctx: RequestContext, seq: number, nowWall: number =
   }
   const err = ctx.error;
   const pool = ctx.decision?.pool ?? (backend ? poolOf(backend) : undefined);
-  return {
+  const destination: { -readonly [K in keyof FlowDestination]: FlowDestination[K] } = { route: ctx.route, labels: ep ? { ...ep.labels } : {} };
+  if (ctx.rule) destination.rule = ctx.rule.id;
+  if (backend !== undefined) destination.backend = backend;
+  if (pool !== undefined) destination.pool = pool;
+  if (endpoint !== undefined) destination.endpoint = endpoint;
+  if (ep?.podName) destination.pod = ep.podName;
+  const model: { original?: string; request?: string; response?: string } = {};
+  if (ctx.originalModel !== undefined) model.original = ctx.originalModel;
+  if (ctx.requestModel !== undefined) model.request = ctx.requestModel;
+  if (ctx.responseModel !== undefined) model.response = ctx.responseModel;
+  const client: { schema?: string; operation?: string } = {};
+  if (ctx.clientSchema !== undefined) client.schema = ctx.clientSchema;
+  if (ctx.operation !== undefined) client.operation = ctx.operation;
+  const r: { -readonly [K in keyof FlowRecord]: FlowRecord[K] } = {
     seq,
     time: new Date(Math.round(ctx.startedAtWall + duration) || nowWall).toISOString(),
     id: ctx.id,
     verdict: flowVerdict(ctx),
-    ...(err?.dropReason !== undefined ? { dropReason: err.dropReason } : {}),
-    ...(err !== undefined ? { error: err.code } : {}),
     status: ctx.status,
     method: ctx.method,
     host: ctx.host,
     path: ctx.path,
-    source: {
-      address: address(ctx.clientAddress),
-      ...(principal ? { identity: principal.id } : {}),
-      ...(principal?.team !== undefined ? { team: principal.team } : {}),
-      labels: sourceLabels,
-    },
-    destination: {
-      route: ctx.route,
-      ...(ctx.rule ? { rule: ctx.rule.id } : {}),
-      ...(backend !== undefined ? { backend } : {}),
-      ...(pool !== undefined ? { pool } : {}),
-      ...(endpoint !== undefined ? { endpoint } : {}),
-      ...(ep?.podName ? { pod: ep.podName } : {}),
-      labels: ep ? { ...ep.labels } : {},
-    },
-    model: {
-      ...(ctx.originalModel !== undefined ? { original: ctx.originalModel } : {}),
-      ...(ctx.requestModel !== undefined ? { request: ctx.requestModel } : {}),
-      ...(ctx.responseModel !== undefined ? { response: ctx.responseModel } : {}),
-    },
-    client: {
-      ...(ctx.clientSchema !== undefined ? { schema: ctx.clientSchema } : {}),
-      ...(ctx.operation !== undefined ? { operation: ctx.operation } : {}),
-    },
+    source,
+    destination,
+    model,
+    client,
     stream: ctx.stream,
     tokens: { input: u.inputTokens, output: u.outputTokens, cached: u.cachedInputTokens, cacheCreation: u.cacheCreationInputTokens, reasoning: u.reasoningTokens, total: u.totalTokens },
     cost: costOf(ctx),
-    ...(ttft !== undefined ? { ttftMs: round(ttft) } : {}),
-    ...(tpot !== undefined ? { tpotMs: round(tpot) } : {}),
     durationMs: round(duration),
     attempts: ctx.attempts.length,
     retries,
-    ...(attemptErrors ? { attemptErrors } : {}),
-    ...(ctx.decision ? { pick: pickSummary(ctx.decision) } : {}),
   };
+  if (err !== undefined) {
+    if (err.dropReason !== undefined) r.dropReason = err.dropReason;
+    r.error = err.code;
+  }
+  if (ctx.stream && ctx.firstByteAt > 0) {
+    r.ttftMs = round(ctx.firstByteAt - ctx.startedAt);
+    if (u.outputTokens > 1) r.tpotMs = round((endedAt - ctx.firstByteAt) / (u.outputTokens - 1));
+  }
+  if (attemptErrors) r.attemptErrors = attemptErrors;
+  if (ctx.decision) r.pick = pickSummary(ctx.decision);
+  return r;
 }
 
 /** Whether a flow counts as failed on the service map and in error rates: not answered, or a 5xx. */
