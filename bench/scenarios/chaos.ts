@@ -16,11 +16,15 @@
 // about retries, ejection or path normalisation: the figures are whatever the gateway does today.
 //
 // Retries exist only where a policy asks for them (as in Envoy Gateway), so by default the route gets
-// the BackendTrafficPolicy a platform team would write for model servers (--policy retry): retry on
-// connect failure, reset and 503, a per-try timeout, a short backoff; endpoint health stays Sluice's
-// default passive detection. --policy none measures the route with no retry at all. The gateway's
-// ejection log lines give the hanging replicas' cost: how long each was back in rotation before it was
-// ejected again (at most about one per-try timeout is the goal, not one per request).
+// the BackendTrafficPolicy a platform team would write for model servers (--policy health): retry on
+// connect failure, reset and 503 with a per-try timeout and a short backoff, plus active readiness
+// checks (GET /health/ready every second: in standalone mode nothing else notices a pod turning
+// unready, where Kubernetes would drop it from the EndpointSlice) and a panic threshold of 30 %, so
+// that with two of three replicas broken the one left is not panicked back into sending to all three.
+// Passive detection keeps Sluice's defaults. --policy retry has the retries alone, --policy none no
+// policy at all. The gateway's ejection log lines give the hanging replicas' cost: how long each was
+// back in rotation before it was ejected again (about one per-try timeout is the goal, not one per
+// request).
 import { utimesSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -49,8 +53,9 @@ const USAGE = `  --duration S          seconds of chaos (default 60)
   --slow-limit S        the gateway's header/body timeout they must be cut within (default 60)
   --kill-at F           fraction of the run at which replicas are killed (default 0.3)
   --request-timeout S   the routes' timeouts.request (default 10s)
-  --policy P            retry (default): a BackendTrafficPolicy with retries and a per-try timeout;
-                        none: no retry policy
+  --policy P            health (default): a BackendTrafficPolicy with retries, a per-try timeout,
+                        active readiness checks and a 30 % panic threshold; retry: the retries
+                        alone; none: no policy
   --retries N           the policy's numRetries (default 5)
   --per-try-timeout S   the policy's perRetry.timeout (default 2s)
   --seed N              fuzz seed (default: time-based, printed)
@@ -77,8 +82,8 @@ interface Ejection {
   readonly reason: string;
 }
 
-/** The policy a platform team would give model servers: retries on failures that sent nothing useful, a per-try timeout. */
-function retryPolicy(retries: number, perTry: string): string {
+/** The policy a platform team would give model servers: retries on failures that sent nothing useful, a per-try timeout (and readiness checks). */
+function retryPolicy(retries: number, perTry: string, health: boolean): string {
   return `---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy
@@ -93,7 +98,20 @@ spec:
     perRetry:
       timeout: ${perTry}
       backOff: {baseInterval: 10ms, maxInterval: 100ms}
-`;
+${
+  health
+    ? `  healthCheck:
+    active:
+      type: HTTP
+      http: {path: /health/ready, expectedStatuses: [200]}
+      interval: 1s
+      timeout: 500ms
+      unhealthyThreshold: 2
+      healthyThreshold: 1
+    panicThreshold: 30
+`
+    : ''
+}`;
 }
 
 /**
@@ -131,7 +149,7 @@ async function runChaos(argv: string[]): Promise<void> {
       'slow-limit': { type: 'string', default: '60' },
       'kill-at': { type: 'string', default: '0.3' },
       'request-timeout': { type: 'string', default: '10s' },
-      policy: { type: 'string', default: 'retry' },
+      policy: { type: 'string', default: 'health' },
       retries: { type: 'string', default: '5' },
       'per-try-timeout': { type: 'string', default: '2s' },
       seed: { type: 'string' },
@@ -152,7 +170,7 @@ async function runChaos(argv: string[]): Promise<void> {
   if (!(killAt > 0 && killAt < 1)) throw new Error('--kill-at: a fraction between 0 and 1');
   if (!/^\d+(ms|s)$/.test(values['request-timeout'])) throw new Error('--request-timeout: a duration such as 10s or 500ms');
   const policy = values.policy;
-  if (policy !== 'retry' && policy !== 'none') throw new Error('--policy: retry or none');
+  if (policy !== 'health' && policy !== 'retry' && policy !== 'none') throw new Error('--policy: health, retry or none');
   const retries = Number(values.retries);
   if (!(Number.isInteger(retries) && retries >= 0 && retries <= 20)) throw new Error('--retries: 0 to 20');
   const perTry = values['per-try-timeout'];
@@ -169,7 +187,7 @@ async function runChaos(argv: string[]): Promise<void> {
   const loadBefore = loadavg();
   log(`bench chaos: ${describeMachine(m)}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   log(`  ${durationMs / 1000} s: ${rate} well-formed requests/s, ${fuzzRate} fuzz cases/s (seed ${seed}), ${slow} slow clients, a reload every second, kills at ${Math.round(killAt * 100)} %`);
-  log(`  route: timeouts.request ${values['request-timeout']}; ${policy === 'retry' ? `BackendTrafficPolicy retry: ${retries} retries on connect-failure, reset, 503; perRetry.timeout ${perTry}` : 'no retry policy'}`);
+  log(`  route: timeouts.request ${values['request-timeout']}; ${policy === 'none' ? 'no BackendTrafficPolicy' : `BackendTrafficPolicy: ${retries} retries on connect-failure, reset, 503; perRetry.timeout ${perTry}${policy === 'health' ? '; active checks GET /health/ready every 1 s; panicThreshold 30' : ''}`}`);
 
   log('  JSON shape check (every AI request) against JSON.parse of the same body:');
   const scanCost = measureScanCost();
@@ -186,7 +204,7 @@ async function runChaos(argv: string[]): Promise<void> {
   const rt = await prepareRuntime(entry, log);
   const sims = new Map<string, SimProcess>();
   for (const role of ROLES) sims.set(role, await startSimProcess(rt, role, echo));
-  const manifests = chaosManifests(ROLES.map((r) => sims.get(r)!.port), values['request-timeout']) + (policy === 'retry' ? retryPolicy(retries, perTry) : '');
+  const manifests = chaosManifests(ROLES.map((r) => sims.get(r)!.port), values['request-timeout']) + (policy === 'none' ? '' : retryPolicy(retries, perTry, policy === 'health'));
   const gw = await startChaosGateway(rt, manifests, echo);
   // Ejections as the gateway logs them (`<backend>: endpoint <origin> ejected for N s (<reason>)`).
   const ejections: Ejection[] = [];
@@ -317,7 +335,7 @@ async function runChaos(argv: string[]): Promise<void> {
     ['pool hang', 'Backend hang'].map((role) => [role, hangCost(ejections.filter((e) => roleOf.get(e.origin) === role), runStart, endedAt)]),
   );
   // Requests that waited out at least one per-try timeout (a hung attempt) before their answer.
-  const waitedPerTry = policy === 'retry' ? results.filter((r) => r.ms >= perTryMs).length : Number.NaN;
+  const waitedPerTry = policy !== 'none' ? results.filter((r) => r.ms >= perTryMs).length : Number.NaN;
   const streams = results.filter((r) => r.stream && r.status === 200);
   const wfInternal = results.filter((r) => r.code === 'internal_error').length;
   const logInternal = gw.internalErrorLines();
@@ -354,7 +372,7 @@ async function runChaos(argv: string[]): Promise<void> {
     ['  streams ended by an error event', fmt(streams.filter((r) => r.outcome === 'stream-error-event').length, 0)],
     ['  latency p50 / p99, all (ms)', `${fmt(percentile(durations, 50), 0)} / ${fmt(percentile(durations, 99), 0)}`],
     ['  latency p50 / p99, successes (ms)', `${fmt(percentile(okDurations, 50), 0)} / ${fmt(percentile(okDurations, 99), 0)}`],
-    [`requests that waited ≥ one per-try timeout (${perTry})`, policy === 'retry' ? fmt(waitedPerTry, 0) : 'n/a (no policy)'],
+    [`requests that waited ≥ one per-try timeout (${perTry})`, policy !== 'none' ? fmt(waitedPerTry, 0) : 'n/a (no policy)'],
     ...Object.entries(hang).flatMap(([role, h]) => [
       [`${role}: ejections during the run`, fmt(h.ejections, 0)],
       [`  back in rotation before re-ejection, median / max (s)`, h.inRotationMs.length === 0 ? 'n/a' : `${fmt(percentile(h.inRotationMs, 50) / 1000, 1)} / ${fmt(h.inRotationMs.at(-1)! / 1000, 1)}`],
