@@ -26,8 +26,19 @@ export function memoryStores(): GatewayStores {
   return { kind: 'memory', limits, budgets: new MemoryBudgetStore(), ledger: new MemoryUsageLedger(), close: async () => (limits as { close?: () => unknown }).close?.() as undefined };
 }
 
+/**
+ * The command timeout of the Redis stores: `SLUICE_REDIS_COMMAND_TIMEOUT_MS` (10 to 60000), else
+ * 200 ms. Past it an operation counts as failed and the policies' failure mode applies, so on a
+ * machine too loaded for Redis to answer in 200 ms, raise it rather than run uncounted.
+ */
+export function redisCommandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = Number(env['SLUICE_REDIS_COMMAND_TIMEOUT_MS']);
+  return Number.isInteger(v) && v >= 10 && v <= 60_000 ? v : undefined;
+}
+
 export function redisStores(url: string, log: (line: string) => void): GatewayStores {
-  const connection = new RedisConnection({ url });
+  const commandTimeoutMs = redisCommandTimeoutMs();
+  const connection = new RedisConnection({ url, ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}) });
   connection.onHealthChange((h) => {
     log(h.up ? 'governance store: Redis is reachable again; shared counting resumes' : 'governance store: Redis is unreachable; policies apply their failure mode (fail open unless they say FailClose)');
   });

@@ -47,6 +47,8 @@ const CLIENTS = 50;
 const LONG_WINDOW_DAYS = 3650;
 /** Every request must answer within this (a hang fails the test; no duration is asserted). */
 const ANSWER_BOUND_MS = 20_000;
+/** The gateways' Redis command timeout (SLUICE_REDIS_COMMAND_TIMEOUT_MS). */
+const COMMAND_TIMEOUT_MS = 1000;
 
 function manifests(simPort: number): string {
   const route = (name: string, model: string) => `apiVersion: aigateway.envoyproxy.io/v1beta1
@@ -113,7 +115,10 @@ async function startGatewayProcess(name: string, dir: string, redisUrl: string):
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), 'run', '-f', dir, '--port', '0', '--admin-port', '0', '--redis-url', redisUrl, '--no-watch', '--access-log', 'off'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_REDIS_URL: '' },
+    // A loaded test machine can keep Redis from answering within the default 200 ms, and a timed-out
+    // operation fails open (the request runs uncounted): part 1's exact counts would then miss it.
+    // Parts 2 and 3 still see every bound, one command timeout per operation.
+    env: { ...process.env, SLUICE_REDIS_URL: '', SLUICE_REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
   });
   let out = '';
   let err = '';
@@ -317,6 +322,8 @@ describe('two Sluice processes sharing one Redis', () => {
     }
     for (const c of cut) assert.equal(c.code, 'budget_exhausted', JSON.stringify(c));
 
+    // Exact counts need Redis to have answered every operation in time.
+    for (const g of gateways) assert.doesNotMatch(g.log(), /Redis is unreachable/, `${g.name} lost Redis during the run (a timed-out operation fails open, uncounted):\n${g.log().slice(-2000)}`);
     const sum = (f: (u: Usage) => number) => completed.reduce((n, o) => n + f(o.usage), 0);
     // Every request is settled in the gateway after its response ended: wait (bounded) for the
     // budget's holds to be released, then compare.

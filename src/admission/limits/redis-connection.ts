@@ -82,6 +82,9 @@ export class RedisConnection {
       commandTimeout: Math.max(this.commandTimeoutMs, options.lateReplyLimitMs ?? 10_000),
       connectTimeout: options.connectTimeoutMs ?? 1000,
       enableOfflineQueue: false,
+      // Commands issued in the same turn of the event loop (concurrent requests) leave in one write:
+      // measured on the governance bench, socket writes were most of the Redis path's CPU.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       enableReadyCheck: true,
