@@ -78,7 +78,9 @@ interface Ejection {
   readonly origin: string;
   /** performance.now() when the line was read. */
   readonly at: number;
+  /** Ejected for this long; 0 for a return to rotation. */
   readonly seconds: number;
+  /** The ejection's reason, or `returned: <cause>` (ejection over, or a passing active check). */
   readonly reason: string;
 }
 
@@ -121,11 +123,23 @@ ${
 function hangCost(list: readonly Ejection[], runStart: number, endedAt: number) {
   const own = list.filter((e) => e.at >= runStart).sort((a, b) => a.at - b.at);
   const inRotation: number[] = [];
-  for (let i = 1; i < own.length; i++) inRotation.push(own[i]!.at - (own[i - 1]!.at + own[i - 1]!.seconds * 1000));
+  const returns: Record<string, number> = {};
+  // Back in service since: a logged return, else the end of the last ejection (ends are noticed lazily).
+  let backAt = Number.NaN;
+  let ejections = 0;
+  for (const e of own) {
+    if (e.seconds === 0) {
+      backAt = e.at;
+      returns[e.reason] = (returns[e.reason] ?? 0) + 1;
+      continue;
+    }
+    if (Number.isFinite(backAt)) inRotation.push(Math.max(0, e.at - backAt));
+    ejections++;
+    backAt = e.at + e.seconds * 1000;
+  }
   // Back in rotation at the end without having been ejected again: that time counts too.
-  const last = own.at(-1);
-  const tail = last ? runStart + endedAt - (last.at + last.seconds * 1000) : Number.NaN;
-  return { ejections: own.length, inRotationMs: inRotation.sort((a, b) => a - b), openAtEndMs: tail > 0 ? tail : 0 };
+  const tail = Number.isFinite(backAt) ? runStart + endedAt - backAt : Number.NaN;
+  return { ejections, returns, inRotationMs: inRotation.sort((a, b) => a - b), openAtEndMs: tail > 0 ? tail : 0 };
 }
 
 function count<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
@@ -215,6 +229,8 @@ async function runChaos(argv: string[]): Promise<void> {
     for (const l of lines) {
       const m = /endpoint (\S+) ejected for (\d+) s \(([^)]+)\)/.exec(l);
       if (m) ejections.push({ origin: m[1]!, at: performance.now(), seconds: Number(m[2]), reason: m[3]! });
+      const back = /endpoint (\S+) back in rotation \(([^)]+)\)/.exec(l);
+      if (back) ejections.push({ origin: back[1]!, at: performance.now(), seconds: 0, reason: `returned: ${back[2]!}` });
     }
   };
   gw.child.proc.stdout?.on('data', scanEjections);
@@ -374,7 +390,7 @@ async function runChaos(argv: string[]): Promise<void> {
     ['  latency p50 / p99, successes (ms)', `${fmt(percentile(okDurations, 50), 0)} / ${fmt(percentile(okDurations, 99), 0)}`],
     [`requests that waited ≥ one per-try timeout (${perTry})`, policy !== 'none' ? fmt(waitedPerTry, 0) : 'n/a (no policy)'],
     ...Object.entries(hang).flatMap(([role, h]) => [
-      [`${role}: ejections during the run`, fmt(h.ejections, 0)],
+      [`${role}: ejections during the run`, `${fmt(h.ejections, 0)} (returns: ${Object.entries(h.returns).map(([k, v]) => `${v} ${k.replace('returned: ', '')}`).join(', ') || 'none'})`],
       [`  back in rotation before re-ejection, median / max (s)`, h.inRotationMs.length === 0 ? 'n/a' : `${fmt(percentile(h.inRotationMs, 50) / 1000, 1)} / ${fmt(h.inRotationMs.at(-1)! / 1000, 1)}`],
       [`  in rotation at the end, not ejected again (s)`, fmt(h.openAtEndMs / 1000, 1)],
     ]),
@@ -397,7 +413,7 @@ async function runChaos(argv: string[]): Promise<void> {
   log('');
   log('  well-formed failures by kind:');
   for (const [k, v] of Object.entries(failures).sort((a, b) => b[1] - a[1])) log(`    ${String(v).padStart(6)}  ${k}`);
-  log('  ejections by replica and reason:');
+  log('  ejections and returns by replica:');
   for (const [k, v] of Object.entries(ejectionsByRole).sort()) log(`    ${String(v).padStart(6)}  ${k}`);
   log('  failure messages:');
   for (const [k, v] of Object.entries(failureMessages).sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`    ${String(v).padStart(6)}  ${k}`);
