@@ -93,7 +93,7 @@ describe('governance with the official openai client', () => {
   const client = (apiKey: string) => new OpenAI({ baseURL: `${t.base}/v1`, apiKey, maxRetries: 0, defaultHeaders: { 'x-api-key': apiKey } });
 
   it('no key → 401 (AuthenticationError), the right key → 200, and the key never reaches the upstream', async () => {
-    await assert.rejects(new OpenAI({ baseURL: `${t.base}/v1`, apiKey: 'none', maxRetries: 0 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError && e.status === 401);
+    await assert.rejects(new OpenAI({ baseURL: `${t.base}/v1`, apiKey: 'none', maxRetries: 0 }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError && e.status === 401 && e.type === 'authentication_error' && e.code === 'unauthorized');
     const ok = await client('sk-team-a-1').chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     assert.equal(ok.object, 'chat.completion');
     const res = await request(`${t.base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-team-a-1', authorization: 'Bearer sk-team-a-1' }, body: JSON.stringify({ model: 'echo', messages: [] }) });
@@ -107,7 +107,7 @@ describe('governance with the official openai client', () => {
     const vk = new OpenAI({ baseURL: `${t.base}/v1`, apiKey: 'sk-virtual-limited', maxRetries: 0 });
     const ok = await vk.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     assert.equal(ok.object, 'chat.completion');
-    await assert.rejects(vk.chat.completions.create({ model: 'premium', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }), (e: unknown) => e instanceof OpenAI.PermissionDeniedError && e.status === 403);
+    await assert.rejects(vk.chat.completions.create({ model: 'premium', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }), (e: unknown) => e instanceof OpenAI.PermissionDeniedError && e.status === 403 && e.type === 'permission_error' && e.code === 'forbidden');
     const listed = await vk.models.list();
     assert.deepEqual(listed.data.map((m) => m.id), ['m']);
   });
@@ -117,7 +117,7 @@ describe('governance with the official openai client', () => {
     for (let i = 0; i < 3; i++) await c.chat.completions.create({ model: 'premium', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     await assert.rejects(c.chat.completions.create({ model: 'premium', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }), (e: unknown) => {
       if (!(e instanceof OpenAI.RateLimitError)) return false;
-      assert.equal(e.status, 429);
+      assert.deepEqual([e.status, e.type, e.code], [429, 'rate_limit_error', 'rate_limited']);
       assert.ok(Number(e.headers?.get('retry-after')) > 0, 'retry-after');
       assert.equal(e.headers?.get('x-ratelimit-limit-requests'), '3');
       assert.equal(e.headers?.get('x-ratelimit-remaining-requests'), '0');
